@@ -1,0 +1,41 @@
+"""Writes of companies."""
+
+from django.db import transaction
+
+from companies import selectors
+from companies.models import Company
+from identity.exceptions import Conflict
+
+COMPANY_FIELDS = (
+    "name", "description", "website", "phone_number", "email", "address", "postal_code", "city", "country",
+)
+
+
+def company_create(*, data: dict) -> Company:
+    """Creates a company; raises Conflict on a name already taken (case-insensitively)."""
+    if selectors.company_name_taken(name=data["name"]):
+        raise Conflict.duplicate("name")
+    with transaction.atomic():
+        return Company.objects.create(**{key: data[key] for key in COMPANY_FIELDS if key in data})
+
+
+def company_update(*, company: Company, data: dict) -> Company:
+    """Changes the named fields; raises Conflict on a name another company holds."""
+    if "name" in data and selectors.company_name_taken(name=data["name"], exclude_pk=company.pk):
+        raise Conflict.duplicate("name")
+    changed = [key for key in COMPANY_FIELDS if key in data]
+    for key in changed:
+        setattr(company, key, data[key])
+    if changed:
+        with transaction.atomic():
+            company.save(update_fields=[*changed, "updated_at"])
+    return company
+
+
+def company_delete(*, company: Company) -> None:
+    """Deletes a company without users or units; raises Conflict otherwise."""
+    with transaction.atomic():
+        locked = Company.objects.select_for_update().get(pk=company.pk)
+        if selectors.company_has_dependants(company=locked):
+            raise Conflict("Company still has users or organization units")
+        locked.delete()

@@ -1,0 +1,136 @@
+"""Shared fixtures: two companies with users, token clients, and the Guardian contract fake."""
+
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from identity.testing.guardian import GuardianFake
+from identity.testing.tokens import make_token
+
+FAST_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "users.hashers.WerkzeugPasswordHasher",
+]
+
+
+@pytest.fixture(scope="session")
+def guardian_server():
+    server = GuardianFake()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def guardian(guardian_server, settings):
+    """Guardian is on in every test, answered by the fake (granting everything unless told otherwise)."""
+    guardian_server.reset()
+    settings.USE_GUARDIAN_SERVICE = True
+    settings.GUARDIAN_SERVICE_URL = guardian_server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 1.0
+    settings.GUARDIAN_CACHE_SECONDS = 0
+    return guardian_server
+
+
+@pytest.fixture(autouse=True)
+def _test_defaults(settings):
+    """A fast hasher (one test per hasher runs the real one) and a cache namespace of each test's own."""
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+    caches = {name: dict(config) for name, config in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"t{uuid.uuid4().hex}"
+    settings.CACHES = caches
+
+
+def _company(name: str):
+    from companies.models import Company
+
+    return Company.objects.create(name=name, description=f"{name} description")
+
+
+def _user(company, email: str, **fields):
+    from users.models import User
+
+    return User.objects.create_user(email=email, password="Correct-horse-9", company=company,
+                                    first_name=fields.pop("first_name", "Ada"),
+                                    last_name=fields.pop("last_name", "Lovelace"), **fields)
+
+
+@pytest.fixture
+def company_a(db):
+    return _company("Acme")
+
+
+@pytest.fixture
+def company_b(db):
+    return _company("Globex")
+
+
+@pytest.fixture
+def user_a(company_a):
+    return _user(company_a, "ada@acme.test")
+
+
+@pytest.fixture
+def user_b(company_b):
+    return _user(company_b, "bob@globex.test", first_name="Bob", last_name="Builder")
+
+
+@pytest.fixture
+def make_user():
+    return _user
+
+
+@pytest.fixture
+def token_client():
+    """`token_client(user)` → an APIClient sending that user's token in the `access_token` cookie."""
+
+    def build(user=None, token: str | None = None) -> APIClient:
+        client = APIClient()
+        raw = token if token is not None else make_token(user)
+        client.cookies["access_token"] = raw
+        client.raw_token = raw
+        return client
+
+    return build
+
+
+@pytest.fixture
+def client_a(token_client, user_a):
+    return token_client(user_a)
+
+
+@pytest.fixture
+def client_b(token_client, user_b):
+    return token_client(user_b)
+
+
+@pytest.fixture
+def anon_client():
+    return APIClient()
+
+
+def _directory(company, user) -> dict:
+    """One object of each company-owned resource, as the placeholders of identity.testing.matrix."""
+    from org.models import OrganizationUnit, Position
+    from partners.models import Customer, Subcontractor
+
+    unit = OrganizationUnit(company=company, name="Head office")
+    unit.path = str(unit.id)
+    unit.save()
+    position = Position.objects.create(company=company, title="Engineer", organization_unit=unit)
+    customer = Customer.objects.create(company=company, name="Client", email=f"client@{company.name}.test")
+    subcontractor = Subcontractor.objects.create(company=company, name="Supplier")
+    return {"company": str(company.pk), "user": str(user.pk), "unit": str(unit.pk), "position": str(position.pk),
+            "customer": str(customer.pk), "subcontractor": str(subcontractor.pk)}
+
+
+@pytest.fixture
+def directory_a(company_a, user_a):
+    return _directory(company_a, user_a)
+
+
+@pytest.fixture
+def directory_b(company_b, user_b):
+    return _directory(company_b, user_b)

@@ -1,0 +1,1 @@
+"""Shared core of the Identity Service: authentication, authorization, tenancy, errors, collections."""

@@ -1,0 +1,82 @@
+"""JWT authentication from the `access_token` cookie (or `Authorization: Bearer`), as issued by the Auth service."""
+
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework import authentication, exceptions
+from rest_framework_simplejwt.backends import TokenBackend
+from rest_framework_simplejwt.exceptions import TokenBackendError
+
+from identity.context import company_id_var, user_id_var
+
+COOKIE_NAME = "access_token"
+INVALID_TOKEN = "Missing or invalid JWT token"
+
+
+def read_raw_token(request) -> str | None:
+    """The cookie wins; the Bearer header is read only when no cookie is present."""
+    token = request.COOKIES.get(COOKIE_NAME)
+    if token:
+        return token
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def decode_token(raw: str) -> dict:
+    """Claims of a valid HS256 token signed with `JWT_SECRET`; raises AuthenticationFailed otherwise."""
+    try:
+        claims = TokenBackend("HS256", signing_key=settings.JWT_SECRET).decode(raw)
+    except TokenBackendError:
+        raise exceptions.AuthenticationFailed(INVALID_TOKEN) from None
+    if not isinstance(claims, dict):
+        raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+    return claims
+
+
+class CookieJWTAuthentication(authentication.BaseAuthentication):
+    """Authenticates the caller; sets `request.company_id` and keeps the raw token as `request.auth`."""
+
+    def authenticate(self, request):
+        raw = read_raw_token(request)
+        if raw is None:
+            return None
+        claims = decode_token(raw)
+        user_id = claims.get("sub") or claims.get("user_id")
+        if not user_id:
+            raise exceptions.AuthenticationFailed("Invalid JWT token: missing user_id")
+        company_claim = claims.get("company_id")
+        if not company_claim:
+            raise exceptions.AuthenticationFailed("Invalid JWT token: missing company_id")
+        try:
+            company_id = uuid.UUID(str(company_claim))
+            user_uuid = uuid.UUID(str(user_id))
+        except ValueError:
+            if not _is_uuid(company_claim):
+                raise exceptions.AuthenticationFailed("Invalid JWT token: company_id must be a valid UUID") from None
+            raise exceptions.AuthenticationFailed("User not found or inactive") from None
+        user = (
+            get_user_model()
+            .objects.filter(pk=user_uuid, company_id=company_id, is_active=True)
+            .first()
+        )
+        if user is None:
+            raise exceptions.AuthenticationFailed("User not found or inactive")
+        request._request.company_id = company_id
+        company_id_var.set(str(company_id))
+        user_id_var.set(str(user.pk))
+        return user, raw
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

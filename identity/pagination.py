@@ -1,0 +1,72 @@
+"""The list envelope `{data, pagination}` with the contract's page/limit clamping (never a 404 past the end)."""
+
+import math
+
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+def _int_param(request, name: str) -> int | None:
+    try:
+        return int(request.query_params.get(name, ""))
+    except (TypeError, ValueError):
+        return None
+
+
+class EnvelopePagination(BasePagination):
+    def paginate_queryset(self, queryset, request, view=None):
+        page = _int_param(request, "page")
+        self.page = page if page is not None and page >= 1 else 1
+        limit = _int_param(request, "limit")
+        self.limit = DEFAULT_LIMIT if limit is None else min(max(limit, 1), MAX_LIMIT)
+        self.total = queryset.count()
+        offset = (self.page - 1) * self.limit
+        if offset >= self.total:
+            return []
+        return list(queryset[offset : offset + self.limit])
+
+    def get_paginated_response(self, data):
+        pages = math.ceil(self.total / self.limit) if self.total else 0
+        return Response(
+            {
+                "data": data,
+                "pagination": {
+                    "page": self.page,
+                    "limit": self.limit,
+                    "total": self.total,
+                    "pages": pages,
+                    "has_next": self.page < pages,
+                    "has_prev": self.page > 1,
+                },
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["data", "pagination"],
+            "properties": {
+                "data": schema,
+                "pagination": {
+                    "type": "object",
+                    "properties": {
+                        "page": {"type": "integer"},
+                        "limit": {"type": "integer"},
+                        "total": {"type": "integer"},
+                        "pages": {"type": "integer"},
+                        "has_next": {"type": "boolean"},
+                        "has_prev": {"type": "boolean"},
+                    },
+                },
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+        ]

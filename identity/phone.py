@@ -1,0 +1,12 @@
+"""The phone-number rule of the contract (§6.1)."""
+
+import re
+
+from rest_framework.exceptions import ValidationError
+
+_PHONE = re.compile(r"[0-9 +()\-]*")
+
+
+def validate_phone(value: str) -> None:
+    if value and not _PHONE.fullmatch(value):
+        raise ValidationError("Phone number may contain only digits, spaces and + ( ) -.")

@@ -1,0 +1,36 @@
+"""Serializer bases: unknown and read-only input fields are rejected; `company_id` is tolerated when it is the caller's."""
+
+from collections.abc import Mapping
+
+from rest_framework import serializers
+
+from identity.phone import validate_phone
+
+UNKNOWN_FIELD = "Unknown field."
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose input may name only writable fields (plus the caller's own `company_id`)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            errors = {name: [UNKNOWN_FIELD] for name in data if name not in writable and name != "company_id"}
+            if "company_id" in data and "company_id" not in writable:
+                request = self.context.get("request")
+                caller = str(getattr(request, "company_id", "")) if request is not None else ""
+                if str(data.get("company_id") or "").strip().lower() != caller.lower():
+                    errors["company_id"] = ["company_id must be the caller's company."]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+class PhoneField(serializers.CharField):
+    """Digits, spaces and `+ ( ) -` only."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.validators.append(validate_phone)

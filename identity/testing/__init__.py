@@ -1,0 +1,1 @@
+"""Test support shared by every app's tests: contract fakes, token helpers and envelope assertions."""

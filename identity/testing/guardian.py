@@ -1,0 +1,99 @@
+"""Contract fake of the Guardian RBAC service (integrations.md §2): records calls, grants/denies, fails on demand."""
+
+import threading
+import time
+import uuid
+
+from identity.testing.fakeserver import FakeRequest, FakeServer
+
+
+class GuardianFake(FakeServer):
+    def __init__(self):
+        self.lock = threading.Lock()
+        super().__init__()
+        self.reset()
+
+    def reset(self):
+        with getattr(self, "lock", threading.Lock()):
+            self.calls: list[FakeRequest] = []
+            self.mode = "grant"  # grant | deny | fail | hang | drop | invalid_json | deny_400
+            self.rules: dict[tuple[str, str], bool] = {}
+            self.reason = "Permission denied by policy"
+            self.hang_seconds = 2.0
+            self.roles: dict[str, dict] = {}
+            self.user_roles: dict[str, dict] = {}
+            self.role_policies: dict[str, list] = {}
+            self.policy_permissions: dict[str, list] = {}
+
+    # --- what tests read --------------------------------------------------------------
+    def checks(self) -> list[dict]:
+        """The bodies of the check-access calls received, in order."""
+        return [call.json() for call in self.calls if call.path == "/check-access"]
+
+    def deny(self, resource_name: str, operation: str):
+        self.rules[(resource_name, operation)] = False
+
+    # --- the wire ---------------------------------------------------------------------
+    def handle(self, request: FakeRequest):
+        with self.lock:
+            self.calls.append(request)
+            mode = self.mode
+        if mode == "hang":
+            time.sleep(self.hang_seconds)
+        if mode == "drop":
+            return None
+        if mode == "fail":
+            return 500, {"error": "internal"}, {}
+        if mode == "invalid_json":
+            return 200, "<html>not json</html>", {"Content-Type": "text/html"}
+        if request.path == "/check-access" and request.method == "POST":
+            return self._check_access(request, mode)
+        return self._rbac(request)
+
+    def _check_access(self, request: FakeRequest, mode: str):
+        body = request.json() or {}
+        if request.cookie_token is None:
+            return 401, {"access_granted": False, "reason": "Missing token"}, {}
+        granted = self.rules.get((body.get("resource_name"), body.get("operation")), mode != "deny")
+        if mode == "deny_400":
+            return 400, {"access_granted": False, "reason": self.reason, "status": 400}, {}
+        if granted:
+            return 200, {"access_granted": True, "reason": "Access granted", "status": 200}, {}
+        return 200, {"access_granted": False, "reason": self.reason, "status": 403}, {}
+
+    def _rbac(self, request: FakeRequest):
+        parts = request.path.strip("/").split("/")
+        if parts == ["user-roles"] and request.method == "GET":
+            user_id = request.query.get("user_id")
+            return 200, [ur for ur in self.user_roles.values() if ur["user_id"] == user_id], {}
+        if parts == ["user-roles"] and request.method == "POST":
+            body = request.json() or {}
+            if body.get("role_id") not in self.roles:
+                return 400, {"error": "Invalid role"}, {}
+            if any(ur["user_id"] == body.get("user_id") and ur["role_id"] == body["role_id"]
+                   for ur in self.user_roles.values()):
+                return 409, {"error": "Role already assigned"}, {}
+            assignment = {"id": str(uuid.uuid4()), "user_id": body.get("user_id"), "role_id": body["role_id"],
+                          "created_at": "2026-01-01T00:00:00Z"}
+            self.user_roles[assignment["id"]] = assignment
+            return 201, assignment, {}
+        if len(parts) == 2 and parts[0] == "user-roles":
+            assignment = self.user_roles.get(parts[1])
+            if assignment is None:
+                return 404, {"error": "Not found"}, {}
+            if request.method == "DELETE":
+                del self.user_roles[parts[1]]
+                return 204, b"", {}
+            return 200, assignment, {}
+        if len(parts) == 2 and parts[0] == "roles":
+            role = self.roles.get(parts[1])
+            return (200, role, {}) if role else (404, {"error": "Not found"}, {})
+        if len(parts) == 3 and parts[0] == "roles" and parts[2] == "policies":
+            if parts[1] not in self.role_policies:
+                return 404, {"error": "Not found"}, {}
+            return 200, {"policies": self.role_policies[parts[1]]}, {}
+        if len(parts) == 3 and parts[0] == "policies" and parts[2] == "permissions":
+            if parts[1] not in self.policy_permissions:
+                return 404, {"error": "Not found"}, {}
+            return 200, self.policy_permissions[parts[1]], {}
+        return 404, {"error": "Not found"}, {}

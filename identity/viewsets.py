@@ -1,0 +1,124 @@
+"""The scoped base viewset: every queryset is filtered by the caller's company, other companies' rows are 404.
+
+Subclasses declare `queryset`, `guardian_resource`, `filterset_class`, `expandable` and implement
+`prepare_queryset` (optional) and the `perform_*` write hooks that call services. They cannot override
+the scoping: defining `get_queryset`, `scope_queryset` or `get_object` raises at import time.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework import mixins, status
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from identity.exceptions import NotFound
+from identity.filters import CollectionFilterBackend
+from identity.tenancy import caller_company_id, parse_path_id
+
+_SEALED = ("get_queryset", "scope_queryset", "get_object", "initial")
+
+
+class CompanyScopedViewSet(GenericViewSet):
+    company_field = "company_id"
+    lookup_field = "pk"
+    lookup_value_regex = "[^/]+"
+    filter_backends = [CollectionFilterBackend]
+    # expand name -> callable(queryset) -> queryset (select/prefetch what the expanded shape needs)
+    expandable: dict = {}
+    not_found_message: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in _SEALED:
+            if name in cls.__dict__:
+                raise ImproperlyConfigured(
+                    f"{cls.__name__} overrides {name}(); tenant scoping lives in CompanyScopedViewSet only. "
+                    "Implement prepare_queryset() instead."
+                )
+
+    # --- scoping (sealed) -------------------------------------------------------------
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.expand = self._parse_expand(request)
+
+    def scope_queryset(self, queryset):
+        return queryset.filter(**{self.company_field: caller_company_id(self.request)})
+
+    def get_queryset(self):
+        base = self.queryset.all()
+        if getattr(self, "swagger_fake_view", False):
+            return base.none()
+        queryset = self.prepare_queryset(self.scope_queryset(base))
+        for name in getattr(self, "expand", ()):
+            queryset = self.expandable[name](queryset)
+        return queryset
+
+    def get_object(self):
+        """The path object of the caller's company: 400 for a malformed id, 404 when missing or foreign."""
+        kwarg = self.lookup_url_kwarg or self.lookup_field
+        pk = parse_path_id(self.kwargs[kwarg], kwarg)
+        obj = self.get_queryset().filter(pk=pk).first()
+        if obj is None:
+            raise NotFound(self.get_not_found_message())
+        return obj
+
+    # --- hooks ------------------------------------------------------------------------
+    def prepare_queryset(self, queryset):
+        """Hook: receives the already scoped queryset (add select_related, annotations…)."""
+        return queryset
+
+    def get_not_found_message(self) -> str:
+        if self.not_found_message:
+            return self.not_found_message
+        return f"{self.queryset.model._meta.verbose_name.capitalize()} not found"
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["expand"] = getattr(self, "expand", frozenset())
+        return context
+
+    def _parse_expand(self, request) -> frozenset:
+        if request.method not in ("GET", "HEAD") or not self.expandable:
+            return frozenset()
+        raw = request.query_params.get("expand", "")
+        names = {item.strip().lower() for item in raw.split(",")}
+        return frozenset(name for name in names if name in self.expandable)
+
+
+class CrudViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    CompanyScopedViewSet,
+):
+    """List/read from the scoped queryset; writes validate with the serializer and call `perform_*` services."""
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.perform_create(serializer.validated_data)
+        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        instance = self.perform_update(instance, serializer.validated_data)
+        return Response(self.get_serializer(instance).data)
+
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.perform_destroy(instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_create(self, data: dict):
+        raise NotImplementedError
+
+    def perform_update(self, instance, data: dict):
+        raise NotImplementedError
+
+    def perform_destroy(self, instance):
+        raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Organization units (a tree per company) and positions."""

@@ -1,0 +1,1 @@
+"""Customers and subcontractors of a company."""

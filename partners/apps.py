@@ -1,0 +1,7 @@
+"""App configuration of partners."""
+
+from django.apps import AppConfig
+
+
+class PartnersConfig(AppConfig):
+    name = "partners"

@@ -1,0 +1,7 @@
+"""App configuration of users."""
+
+from django.apps import AppConfig
+
+
+class UsersConfig(AppConfig):
+    name = "users"

@@ -1,0 +1,58 @@
+"""Password hasher for hashes imported from the Flask service (Werkzeug formats), stored as `werkzeug$<hash>`."""
+
+import hashlib
+import hmac
+
+from django.contrib.auth.hashers import BasePasswordHasher, mask_hash
+
+
+class WerkzeugPasswordHasher(BasePasswordHasher):
+    """Verifies `scrypt:N:r:p$salt$hex` and `pbkdf2:<alg>:N$salt$hex`; never used to create hashes."""
+
+    algorithm = "werkzeug"
+
+    def salt(self):
+        raise NotImplementedError("Werkzeug hashes are only verified, never created")
+
+    def encode(self, password, salt):
+        raise NotImplementedError("Werkzeug hashes are only verified, never created")
+
+    def decode(self, encoded):
+        algorithm, original = encoded.split("$", 1)
+        method, salt, hex_hash = original.split("$", 2)
+        return {"algorithm": algorithm, "method": method, "salt": salt, "hash": hex_hash}
+
+    def verify(self, password, encoded):
+        try:
+            parts = self.decode(encoded)
+            computed = _werkzeug_hash(parts["method"], parts["salt"], password)
+        except (ValueError, KeyError, TypeError):
+            return False
+        return computed is not None and hmac.compare_digest(computed, parts["hash"])
+
+    def safe_summary(self, encoded):
+        parts = self.decode(encoded)
+        return {"algorithm": self.algorithm, "method": parts["method"], "salt": mask_hash(parts["salt"]),
+                "hash": mask_hash(parts["hash"])}
+
+    def must_update(self, encoded):
+        return True
+
+    def harden_runtime(self, password, encoded):
+        pass
+
+
+def _werkzeug_hash(method: str, salt: str, password: str) -> str | None:
+    """The hex digest Werkzeug's `generate_password_hash` stores for `method`."""
+    pieces = method.split(":")
+    if pieces[0] == "scrypt":
+        n, r, p = (int(x) for x in pieces[1:4]) if len(pieces) == 4 else (2**15, 8, 1)
+        maxmem = 132 * n * r * p
+        return hashlib.scrypt(
+            password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=maxmem
+        ).hex()
+    if pieces[0] == "pbkdf2":
+        algorithm = pieces[1] if len(pieces) > 1 else "sha256"
+        iterations = int(pieces[2]) if len(pieces) > 2 else 600000
+        return hashlib.pbkdf2_hmac(algorithm, password.encode(), salt.encode(), iterations).hex()
+    return None
