@@ -29,4 +29,9 @@ urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="openapi-json"), name="redoc"),
     path("admin/", admin.site.urls),
     path("", include("companies.api.urls")),
+    path("", include("org.api.urls")),
+    path("", include("partners.api.urls")),
+    # Static segments first: /users/me/…, /users/password-reset/…, /verify_password, /init-db.
+    path("", include("users.api.credential_urls")),
+    path("", include("users.api.urls")),
 ]
