@@ -123,7 +123,17 @@ DATABASE_URL = env.str("DATABASE_URL", default="")
 if DATABASE_URL:
     _db = env.db_url_config(DATABASE_URL)
     if _db["ENGINE"] == "django.db.backends.postgresql":
-        _db.setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8)}
+        _db.setdefault("OPTIONS", {}).update(
+            {
+                "pool": {
+                    "min_size": 1,
+                    "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
+                    # how long a request waits for a free or new connection before failing (health → 503)
+                    "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+                },
+                "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+            }
+        )
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
@@ -282,6 +292,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["identity.schema.contract_paths"],
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": "users.models.Language"},
 }
 

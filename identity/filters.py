@@ -12,6 +12,8 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -33,6 +35,7 @@ class UUIDListField(forms.Field):
         pass  # an empty list is meaningful (an empty page)
 
 
+@extend_schema_field({"type": "string", "description": "Comma-separated ids"})
 class IdInFilter(django_filters.Filter):
     field_class = UUIDListField
 
@@ -56,6 +59,7 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError("Must be true or false.")
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.Filter):
     """`true`/`false` (also 1/0, yes/no); anything else → 400 under the parameter's name."""
 
@@ -76,6 +80,7 @@ class NullableUUIDField(forms.Field):
             raise forms.ValidationError("Must be a valid UUID or null.") from None
 
 
+@extend_schema_field({"type": "string", "description": "A UUID, or null"})
 class NullableUUIDFilter(django_filters.Filter):
     """A foreign-key filter where the literal `null` selects rows without one."""
 
@@ -89,10 +94,12 @@ class NullableUUIDFilter(django_filters.Filter):
         return qs.filter(**{self.field_name: value})
 
 
+@extend_schema_field(OpenApiTypes.UUID)
 class StrictUUIDFilter(django_filters.Filter):
     field_class = forms.UUIDField
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(django_filters.Filter):
     field_class = forms.IntegerField
 
@@ -134,15 +141,3 @@ class CollectionFilterBackend(DjangoFilterBackend):
         if getattr(view, "action", None) != "list":
             return queryset
         return super().filter_queryset(request, queryset, view)
-
-    def get_schema_operation_parameters(self, view):
-        params = super().get_schema_operation_parameters(view)
-        filterset_class = getattr(view, "filterset_class", None)
-        if filterset_class is not None:
-            params += [
-                {"name": "sort", "in": "query", "required": False,
-                 "schema": {"type": "string", "enum": list(filterset_class.sort_fields)}},
-                {"name": "order", "in": "query", "required": False,
-                 "schema": {"type": "string", "enum": ["asc", "desc"]}},
-            ]
-        return params

@@ -1,0 +1,114 @@
+"""System endpoints (contract §10): health probes, version, config, OpenAPI and docs."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings as django_settings
+
+from identity.testing.assertions import assert_error
+from identity.version import VERSION
+from identity.views import mask_url
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_shape(anon_client):
+    response = anon_client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"status", "service", "timestamp", "version", "environment", "checks"}
+    assert body["status"] == "healthy" and body["service"] == "identity_service"
+    assert body["version"] == VERSION and body["timestamp"].endswith("Z")
+    database = body["checks"]["database"]
+    assert database["healthy"] is True and database["message"] == "Database connection successful"
+    assert isinstance(database["response_time_ms"], float)
+
+
+def test_health_is_503_when_the_database_is_unreachable(tmp_path):
+    """A real process whose database cannot be opened (a SQLite file in a missing folder)."""
+    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"}
+    code = (
+        "import django, json; django.setup();"
+        "from django.test import Client; r = Client().get('/health'); r2 = Client().get('/health/ready');"
+        "print(json.dumps([r.status_code, r.json(), r2.status_code]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    status, body, ready_status = json.loads(result.stdout.strip().splitlines()[-1])
+    assert status == 503 and ready_status == 503
+    assert body["status"] == "unhealthy" and body["checks"]["database"]["healthy"] is False
+
+
+def test_live_and_ready(anon_client):
+    assert anon_client.get("/health/live").status_code == 200
+    ready = anon_client.get("/health/ready")
+    assert ready.status_code == 200 and ready.json()["checks"]["cache"]["healthy"] is True
+
+
+def test_version(client_a):
+    assert client_a.get("/version").json() == {"version": VERSION}
+
+
+def test_config_has_no_secret(client_a, settings):
+    settings.DATABASE_URL = "postgres://app:s3cr3t-pw@db.internal:5432/identity"
+    settings.CACHE_URL = "redis://:redis-pw@cache:6379/0"
+    settings.MAIL_PASSWORD = "mail-pw"
+    response = client_a.get("/config")
+    assert response.status_code == 200
+    text = response.content.decode()
+    for secret in ("s3cr3t-pw", "redis-pw", "mail-pw", settings.JWT_SECRET, settings.SECRET_KEY):
+        assert secret not in text
+    body = response.json()
+    assert body["DATABASE_URL"] == "postgres://app:***@db.internal:5432/identity"
+    assert body["JWT_SECRET_SET"] is True
+    assert "MAIL_PASSWORD" not in body and "JWT_SECRET" not in body
+
+
+@pytest.mark.parametrize(
+    "url, masked",
+    [("postgres://u:p@h:5432/d", "postgres://u:***@h:5432/d"), ("redis://h:6379/0", "redis://h:6379/0"),
+     ("", ""), ("redis://:pw@h/1", "redis://:***@h/1")],
+)
+def test_mask_url(url, masked):
+    assert mask_url(url) == masked
+
+
+def test_config_needs_a_token(anon_client):
+    assert_error(anon_client.get("/config"), 401)
+
+
+def test_openapi_schema_generates_without_warnings():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "spectacular", "--fail-on-warn", "--validate", "--file", os.devnull],
+        cwd=django_settings.BASE_DIR, env={**os.environ, "APP_ENV": "testing"},
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_openapi_json_declares_the_cookie_scheme(anon_client):
+    response = anon_client.get("/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["components"]["securitySchemes"]["cookieAuth"] == {
+        "type": "apiKey", "in": "cookie", "name": "access_token"}
+    assert "/companies/{company_id}" in schema["paths"]
+
+
+def test_openapi_yaml(anon_client):
+    response = anon_client.get("/openapi.yaml")
+    assert response.status_code == 200 and b"openapi:" in response.content
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_ui_uses_local_assets(anon_client, path):
+    response = anon_client.get(path)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
