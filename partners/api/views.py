@@ -1,0 +1,46 @@
+"""HTTP wiring of `/customers` and `/subcontractors`."""
+
+from identity.tenancy import caller_company_id
+from identity.viewsets import CrudViewSet
+from partners import services
+from partners.api.serializers import CustomerSerializer, SubcontractorSerializer
+from partners.filters import CustomerFilterSet, SubcontractorFilterSet
+from partners.models import Customer, Subcontractor
+
+
+class CustomerViewSet(CrudViewSet):
+    """The caller's company's customers."""
+
+    queryset = Customer.objects.all()
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilterSet
+    lookup_url_kwarg = "customer_id"
+    guardian_resource = "customer"
+
+    def perform_create(self, data):
+        return services.customer_create(company_id=caller_company_id(self.request), data=data)
+
+    def perform_update(self, instance, data):
+        return services.customer_update(customer=instance, data=data)
+
+    def perform_destroy(self, instance):
+        services.customer_delete(customer=instance)
+
+
+class SubcontractorViewSet(CrudViewSet):
+    """The caller's company's subcontractors."""
+
+    queryset = Subcontractor.objects.all()
+    serializer_class = SubcontractorSerializer
+    filterset_class = SubcontractorFilterSet
+    lookup_url_kwarg = "subcontractor_id"
+    guardian_resource = "subcontractor"
+
+    def perform_create(self, data):
+        return services.subcontractor_create(company_id=caller_company_id(self.request), data=data)
+
+    def perform_update(self, instance, data):
+        return services.subcontractor_update(subcontractor=instance, data=data)
+
+    def perform_destroy(self, instance):
+        services.subcontractor_delete(subcontractor=instance)

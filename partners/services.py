@@ -1,0 +1,70 @@
+"""Writes of customers and subcontractors."""
+
+from django.db import transaction
+
+from identity.exceptions import Conflict
+from partners import selectors
+from partners.models import Customer, Subcontractor
+
+CUSTOMER_FIELDS = ("name", "email", "contact_person", "phone_number", "address")
+SUBCONTRACTOR_FIELDS = (*CUSTOMER_FIELDS, "description")
+
+
+def _apply(instance, data: dict, fields: tuple[str, ...]):
+    changed = [key for key in fields if key in data]
+    for key in changed:
+        setattr(instance, key, data[key])
+    if changed:
+        with transaction.atomic():
+            instance.save(update_fields=[*changed, "updated_at"])
+    return instance
+
+
+def customer_create(*, company_id, data: dict) -> Customer:
+    """Creates a customer of the company; raises Conflict on an email another customer of it holds."""
+    email = data.get("email")
+    if email and selectors.customer_email_taken(company_id=company_id, email=email):
+        raise Conflict.duplicate("email")
+    with transaction.atomic():
+        return Customer.objects.create(
+            company_id=company_id, **{key: data[key] for key in CUSTOMER_FIELDS if key in data}
+        )
+
+
+def customer_update(*, customer: Customer, data: dict) -> Customer:
+    """Changes the named fields; raises Conflict on an email another customer of the company holds."""
+    email = data.get("email")
+    if email and selectors.customer_email_taken(company_id=customer.company_id, email=email, exclude_pk=customer.pk):
+        raise Conflict.duplicate("email")
+    return _apply(customer, data, CUSTOMER_FIELDS)
+
+
+def customer_delete(*, customer: Customer) -> None:
+    """Deletes the customer."""
+    with transaction.atomic():
+        customer.delete()
+
+
+def subcontractor_create(*, company_id, data: dict) -> Subcontractor:
+    """Creates a subcontractor of the company; raises Conflict on a name another subcontractor of it holds."""
+    if selectors.subcontractor_name_taken(company_id=company_id, name=data["name"]):
+        raise Conflict.duplicate("name")
+    with transaction.atomic():
+        return Subcontractor.objects.create(
+            company_id=company_id, **{key: data[key] for key in SUBCONTRACTOR_FIELDS if key in data}
+        )
+
+
+def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcontractor:
+    """Changes the named fields; raises Conflict on a name another subcontractor of the company holds."""
+    if "name" in data and selectors.subcontractor_name_taken(
+        company_id=subcontractor.company_id, name=data["name"], exclude_pk=subcontractor.pk
+    ):
+        raise Conflict.duplicate("name")
+    return _apply(subcontractor, data, SUBCONTRACTOR_FIELDS)
+
+
+def subcontractor_delete(*, subcontractor: Subcontractor) -> None:
+    """Deletes the subcontractor."""
+    with transaction.atomic():
+        subcontractor.delete()
