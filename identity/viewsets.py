@@ -25,6 +25,10 @@ class CompanyScopedViewSet(GenericViewSet):
     # expand name -> callable(queryset) -> queryset (select/prefetch what the expanded shape needs)
     expandable: dict = {}
     not_found_message: str | None = None
+    # Guardian declarations (identity.permissions); `@action(..., guardian_resource=..., guardian_operations=...)`
+    # overrides them per route, which DRF allows only for attributes the class already has.
+    guardian_resource: str | None = None
+    guardian_operations: dict | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -33,7 +33,11 @@ class Row:
 
 
 def send(client, row: Row, ids: dict, body=None):
-    return getattr(client, row.method.lower())(row.url(ids), body if body is not None else row.body, format="json")
+    """Sends the row's request; string values of its body may name placeholders too (`{"parent_id": "{unit}"}`)."""
+    body = body if body is not None else row.body
+    if isinstance(body, dict):
+        body = {key: value.format(**ids) if isinstance(value, str) else value for key, value in body.items()}
+    return getattr(client, row.method.lower())(row.url(ids), body, format="json")
 
 
 def matrix_tests(rows: list[Row]) -> dict:
