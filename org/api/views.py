@@ -1,0 +1,109 @@
+"""HTTP wiring of `/organization_units` (with the tree reads) and `/positions`."""
+
+from collections.abc import Mapping
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from identity.tenancy import caller_company_id
+from identity.viewsets import CrudViewSet
+from org import selectors, services
+from org.api.serializers import OrganizationUnitSerializer, PositionSerializer, UnitPositionSerializer
+from org.filters import OrganizationUnitFilterSet, PositionFilterSet
+from org.models import OrganizationUnit, Position
+
+# Sub-collections are plain arrays: no pagination, no list filters, no expansions.
+_ARRAY = {"pagination_class": None, "filter_backends": []}
+
+
+class OrganizationUnitViewSet(CrudViewSet):
+    """Units of the caller's company and their tree: children, positions, descendants, ancestors."""
+
+    queryset = OrganizationUnit.objects.all()
+    serializer_class = OrganizationUnitSerializer
+    filterset_class = OrganizationUnitFilterSet
+    lookup_url_kwarg = "unit_id"
+    guardian_resource = "organization_unit"
+    expandable = {
+        "parent": lambda queryset: selectors.with_unit_summary(queryset, "parent"),
+        "children": lambda queryset: queryset.prefetch_related(selectors.children_prefetch()),
+        "positions": lambda queryset: queryset.prefetch_related(selectors.positions_prefetch()),
+    }
+
+    def perform_create(self, data):
+        return services.org_unit_create(company_id=caller_company_id(self.request), data=data)
+
+    def perform_update(self, instance, data):
+        return services.org_unit_update(unit=instance, data=data)
+
+    def perform_destroy(self, instance):
+        services.org_unit_delete(unit=instance)
+
+    def _path_unit(self) -> OrganizationUnit:
+        self.expand = frozenset()  # `expand` belongs to the list and by-id GET only
+        return self.get_object()
+
+    def _array(self, serializer_class, queryset) -> Response:
+        return Response(serializer_class(queryset, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="Direct children, by name")
+    @action(detail=True, methods=["get"], guardian_resource="organization_unit_children",
+            guardian_operations={"GET": "LIST"}, **_ARRAY)
+    def children(self, request, unit_id=None):
+        return self._array(OrganizationUnitSerializer, selectors.org_unit_children(unit=self._path_unit()))
+
+    @extend_schema(methods=["GET"], responses=PositionSerializer(many=True), summary="The unit's positions, by title")
+    @extend_schema(methods=["POST"], request=UnitPositionSerializer, responses={201: PositionSerializer},
+                   summary="Create a position in this unit (a body organization_unit_id is ignored)")
+    @action(detail=True, methods=["get", "post"], guardian_resource="organization_unit_positions",
+            guardian_operations={"GET": "LIST", "POST": "CREATE"}, **_ARRAY)
+    def positions(self, request, unit_id=None):
+        unit = self._path_unit()
+        if request.method != "POST":
+            return self._array(PositionSerializer, selectors.org_unit_positions(unit=unit))
+        data = request.data
+        if isinstance(data, Mapping):
+            data = {key: value for key, value in data.items() if key != "organization_unit_id"}
+        serializer = UnitPositionSerializer(data=data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        position = services.position_create(
+            company_id=unit.company_id, organization_unit_id=unit.pk, data=serializer.validated_data
+        )
+        return Response(PositionSerializer(position, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="The whole subtree below the unit, by path")
+    @action(detail=True, methods=["get"], guardian_resource="organization_unit_descendants",
+            guardian_operations={"GET": "LIST"}, **_ARRAY)
+    def descendants(self, request, unit_id=None):
+        return self._array(OrganizationUnitSerializer, selectors.org_unit_descendants(unit=self._path_unit()))
+
+    @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="The units above this one, root first")
+    @action(detail=True, methods=["get"], guardian_resource="organization_unit_ancestors",
+            guardian_operations={"GET": "LIST"}, **_ARRAY)
+    def ancestors(self, request, unit_id=None):
+        return self._array(OrganizationUnitSerializer, selectors.org_unit_ancestors(unit=self._path_unit()))
+
+
+class PositionViewSet(CrudViewSet):
+    """Positions of the caller's company."""
+
+    queryset = Position.objects.all()
+    serializer_class = PositionSerializer
+    filterset_class = PositionFilterSet
+    lookup_url_kwarg = "position_id"
+    guardian_resource = "position"
+    expandable = {"organization_unit": lambda queryset: selectors.with_unit_summary(queryset, "organization_unit")}
+
+    def perform_create(self, data):
+        return services.position_create(
+            company_id=caller_company_id(self.request), organization_unit_id=data["organization_unit_id"], data=data
+        )
+
+    def perform_update(self, instance, data):
+        return services.position_update(position=instance, data=data)
+
+    def perform_destroy(self, instance):
+        services.position_delete(position=instance)

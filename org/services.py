@@ -1,0 +1,185 @@
+"""Writes of organization units (the tree: create, move, delete under a per-company lock) and positions."""
+
+from django.db import models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+
+from companies.models import Company
+from identity.exceptions import NotFound, ValidationFailed
+from org import selectors
+from org.models import MAX_DEPTH, OrganizationUnit, Position
+from org.selectors import PATH_SEPARATOR
+
+UNIT_FIELDS = ("name", "description")
+POSITION_FIELDS = ("title", "description", "level")
+
+UNIT_NOT_FOUND = "Organization unit not found"
+OWN_PARENT = "An organization unit cannot be its own parent."
+UNDER_DESCENDANT = "Cannot move a unit under its own descendant."
+TOO_DEEP = f"Maximum depth is {MAX_DEPTH}."
+
+
+def _missing_reference(value) -> str:
+    # DRF's own text for a relation naming no row (the contract keeps DRF's defaults where it quotes none).
+    return f'Invalid pk "{value}" - object does not exist.'
+
+
+def _lock_company(company_id) -> None:
+    """Serialises the tree writes of one company (row lock on PostgreSQL; SQLite's write lock does it there)."""
+    Company.objects.select_for_update().only("pk").get(pk=company_id)
+
+
+def _unit_path(parent: OrganizationUnit | None, pk) -> str:
+    return f"{parent.path}{PATH_SEPARATOR}{pk}" if parent is not None else str(pk)
+
+
+def _company_unit(*, company_id, pk, missing: Exception) -> OrganizationUnit:
+    """A unit of the company named in a body, read after the lock; raises `missing` when unknown or foreign."""
+    unit = selectors.org_unit_get(company_id=company_id, pk=pk)
+    if unit is None:
+        raise missing
+    return unit
+
+
+def _parent_for(*, company_id, parent_id) -> OrganizationUnit:
+    return _company_unit(company_id=company_id, pk=parent_id,
+                         missing=ValidationFailed.field("parent_id", _missing_reference(parent_id)))
+
+
+def _save_fields(instance, data: dict, fields: tuple[str, ...], changed: list[str]) -> None:
+    """Copies the named `fields` present in `data` onto `instance` and saves what changed (plus `updated_at`)."""
+    for key in fields:
+        if key in data:
+            setattr(instance, key, data[key])
+            changed.append(key)
+    if changed:
+        instance.save(update_fields=[*changed, "updated_at"])
+
+
+def org_unit_create(*, company_id, data: dict) -> OrganizationUnit:
+    """Creates a unit (a root, or under `parent_id`); raises ValidationFailed on an unknown parent or too deep."""
+    unit = OrganizationUnit(company_id=company_id, **{key: data[key] for key in UNIT_FIELDS if key in data})
+    parent_id = data.get("parent_id")
+    with transaction.atomic():
+        parent = None
+        if parent_id is not None:
+            _lock_company(company_id)
+            parent = _parent_for(company_id=company_id, parent_id=parent_id)
+            if parent.level + 1 > MAX_DEPTH:
+                raise ValidationFailed.field("parent_id", TOO_DEEP)
+        unit.parent = parent
+        unit.path = _unit_path(parent, unit.pk)
+        unit.level = parent.level + 1 if parent is not None else 0
+        unit.save(force_insert=True)
+    return unit
+
+
+def org_unit_update(*, unit: OrganizationUnit, data: dict) -> OrganizationUnit:
+    """Changes name/description and, with `parent_id`, moves the unit with its whole subtree.
+
+    Raises ValidationFailed (errors.parent_id) for an unknown parent, itself, one of its descendants or a
+    move that would make the subtree deeper than MAX_DEPTH; NotFound when the unit vanished meanwhile.
+    """
+    with transaction.atomic():
+        changed = []
+        if "parent_id" in data:
+            _lock_company(unit.company_id)
+            # Re-read after the lock: a concurrent move may have changed this unit's path.
+            unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
+            if unit is None:
+                raise NotFound(UNIT_NOT_FOUND)
+            if data["parent_id"] != unit.parent_id:
+                _move(unit, data["parent_id"])
+                changed += ["parent", "path", "level"]
+        _save_fields(unit, data, UNIT_FIELDS, changed)
+    return unit
+
+
+def _move(unit: OrganizationUnit, parent_id) -> None:
+    """Re-parents `unit` in memory and rewrites its descendants' path/level with one UPDATE (caller holds the lock)."""
+    if parent_id == unit.pk:
+        raise ValidationFailed.field("parent_id", OWN_PARENT)
+    parent = None
+    if parent_id is not None:
+        parent = _parent_for(company_id=unit.company_id, parent_id=parent_id)
+        if parent.path.startswith(unit.path + PATH_SEPARATOR):
+            raise ValidationFailed.field("parent_id", UNDER_DESCENDANT)
+    new_level = parent.level + 1 if parent is not None else 0
+    shift = new_level - unit.level
+    if shift > 0 and selectors.org_unit_subtree_depth(unit=unit) + shift > MAX_DEPTH:
+        raise ValidationFailed.field("parent_id", TOO_DEEP)
+    old_path, new_path = unit.path, _unit_path(parent, unit.pk)
+    # Every descendant's path starts with "<old_path>/": swap that prefix, shift the level, in a single statement.
+    selectors.org_unit_descendants(unit=unit).order_by().update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1), output_field=models.TextField()),
+        level=F("level") + shift,
+        updated_at=timezone.now(),
+    )
+    unit.parent = parent
+    unit.path = new_path
+    unit.level = new_level
+
+
+def org_unit_delete(*, unit: OrganizationUnit) -> None:
+    """Deletes the unit, its descendants and their positions; holders of those positions keep their account.
+
+    A constant number of statements whatever the subtree's size. Raises NotFound when the unit vanished meanwhile.
+    """
+    with transaction.atomic():
+        _lock_company(unit.company_id)
+        unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
+        if unit is None:
+            raise NotFound(UNIT_NOT_FOUND)
+        subtree = selectors.org_unit_subtree(unit=unit)
+        positions = Position.objects.filter(organization_unit__in=subtree)
+        _release_references(positions)
+        # Set-based deletes instead of Model.delete(), whose collector loads every row and deletes in chunks
+        # of 100. The references pointing here are handled above (SET_NULL) and by deleting positions first.
+        positions._raw_delete(positions.db)
+        subtree._raw_delete(subtree.db)
+
+
+def _release_references(queryset: models.QuerySet) -> None:
+    """Applies SET_NULL of every foreign key pointing at the rows of `queryset` with one UPDATE per relation.
+
+    Users hold positions; org reaches them through the ORM relation only (org does not import users).
+    """
+    for relation in queryset.model._meta.related_objects:
+        if relation.on_delete is models.SET_NULL:
+            name = relation.field.name
+            relation.related_model._base_manager.filter(**{f"{name}__in": queryset}).update(**{name: None})
+
+
+def position_create(*, company_id, organization_unit_id, data: dict) -> Position:
+    """Creates a position in a unit of the company; raises NotFound("Organization unit not found") otherwise."""
+    with transaction.atomic():
+        # The same lock as unit deletes, so a position cannot land in a unit being deleted.
+        _lock_company(company_id)
+        unit = _company_unit(company_id=company_id, pk=organization_unit_id, missing=NotFound(UNIT_NOT_FOUND))
+        return Position.objects.create(
+            company_id=company_id, organization_unit=unit, **{key: data[key] for key in POSITION_FIELDS if key in data}
+        )
+
+
+def position_update(*, position: Position, data: dict) -> Position:
+    """Changes the named fields; raises ValidationFailed (errors.organization_unit_id) for a unit not of the company."""
+    with transaction.atomic():
+        changed = []
+        unit_id = data.get("organization_unit_id", position.organization_unit_id)
+        if unit_id != position.organization_unit_id:
+            _lock_company(position.company_id)
+            position.organization_unit = _company_unit(
+                company_id=position.company_id, pk=unit_id,
+                missing=ValidationFailed.field("organization_unit_id", _missing_reference(unit_id)),
+            )
+            changed.append("organization_unit")
+        _save_fields(position, data, POSITION_FIELDS, changed)
+    return position
+
+
+def position_delete(*, position: Position) -> None:
+    """Deletes the position; users who held it keep their account with no position."""
+    with transaction.atomic():
+        # The collector applies users' SET_NULL as one UPDATE without loading them.
+        position.delete()
