@@ -1,0 +1,134 @@
+"""User request/response shapes, and the shapes of a tenant bootstrap (`POST /init-db`, `init_identity`)."""
+
+from datetime import UTC
+
+from rest_framework import serializers
+from rest_framework.utils import html
+
+from companies.api.serializers import CompanySerializer
+from identity.serializers import PhoneField, StrictModelSerializer
+from org.api.serializers import OrganizationUnitSerializer, PositionSerializer, position_summary
+from users.models import User
+
+AVATAR_NOT_SUPPORTED = "Avatar upload is not supported yet."
+BOOTSTRAP_REQUIRED = "'company' and 'user' data are required."
+
+USER_KEYS = (
+    "id", "email", "first_name", "last_name", "language", "phone_number", "avatar_file_id", "has_avatar",
+    "is_active", "is_verified", "last_login_at", "position_id", "company_id", "password_reset_required",
+    "last_password_change", "created_at", "updated_at",
+)
+
+
+def _iso(value) -> str | None:
+    """DRF's ISO-8601 rendering, always in UTC with `Z`."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _str(value) -> str | None:
+    return None if value is None else str(value)
+
+
+class UserSerializer(StrictModelSerializer):
+    """A user; `position` ({id, title, description, level, organization_unit_id} or null) is added with
+    `expand=position`. Output is written by hand so that a page of 1000 users stays cheap."""
+
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(write_only=True, required=False, trim_whitespace=False,
+                                     style={"input_type": "password"})
+    phone_number = PhoneField(max_length=50)
+    position_id = serializers.UUIDField(required=False, allow_null=True)
+    company_id = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [*USER_KEYS, "password"]
+        read_only_fields = [
+            "id", "avatar_file_id", "has_avatar", "last_login_at", "company_id", "last_password_change",
+            "created_at", "updated_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].required = self.instance is None  # absent on PUT/PATCH = unchanged
+
+    def to_internal_value(self, data):
+        if html.is_html_input(data):
+            data = self._form_values(data)
+        return super().to_internal_value(data)
+
+    def _form_values(self, data) -> dict:
+        """A multipart body as a plain dict: absent stays absent (DRF would read a missing boolean as False),
+        an empty string is null for nullable fields, and a file part `avatar` is refused for now."""
+        if "avatar" in data:
+            raise serializers.ValidationError({"avatar": [AVATAR_NOT_SUPPORTED]})
+        values = {}
+        for key in data:
+            value = data.get(key)
+            field = self.fields.get(key)
+            if value == "" and field is not None and field.allow_null:
+                value = None
+            values[key] = value
+        return values
+
+    def to_representation(self, user):
+        data = {
+            "id": str(user.pk),
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "language": user.language,
+            "phone_number": user.phone_number,
+            "avatar_file_id": user.avatar_file_id,
+            "has_avatar": user.has_avatar,
+            "is_active": user.is_active,
+            "is_verified": user.is_verified,
+            "last_login_at": _iso(user.last_login_at),
+            "position_id": _str(user.position_id),
+            "company_id": _str(user.company_id),
+            "password_reset_required": user.password_reset_required,
+            "last_password_change": _iso(user.last_password_change),
+            "created_at": _iso(user.created_at),
+            "updated_at": _iso(user.updated_at),
+        }
+        if "position" in self.context.get("expand", ()):
+            data["position"] = position_summary(user.position) if user.position_id is not None else None
+        return data
+
+
+class BootstrapUserSerializer(UserSerializer):
+    """The first admin of a tenant: a user without `position_id` (it gets the Administrator position)."""
+
+    position_id = None
+
+    class Meta(UserSerializer.Meta):
+        fields = [name for name in UserSerializer.Meta.fields if name != "position_id"]
+
+
+def validate_bootstrap(body) -> tuple[dict, dict]:
+    """(company data, user data) of a bootstrap body `{"company": {...}, "user": {...}}` (other keys ignored).
+
+    Raises ValidationError: the message BOOTSTRAP_REQUIRED when either object is missing, else the field errors
+    of the first invalid object (company, then user) under its own field names.
+    """
+    if not (isinstance(body, dict) and isinstance(body.get("company"), dict) and isinstance(body.get("user"), dict)):
+        raise serializers.ValidationError(BOOTSTRAP_REQUIRED)
+    company = CompanySerializer(data=body["company"])
+    company.is_valid(raise_exception=True)
+    user = BootstrapUserSerializer(data=body["user"])
+    user.is_valid(raise_exception=True)
+    return dict(company.validated_data), dict(user.validated_data)
+
+
+def bootstrap_representation(result) -> dict:
+    """`{"company", "organization_unit", "position", "user"}`, each in its full representation."""
+    return {
+        "company": CompanySerializer(result.company).data,
+        "organization_unit": OrganizationUnitSerializer(result.organization_unit).data,
+        "position": PositionSerializer(result.position).data,
+        "user": UserSerializer(result.user).data,
+    }
