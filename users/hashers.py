@@ -26,9 +26,9 @@ class WerkzeugPasswordHasher(BasePasswordHasher):
         try:
             parts = self.decode(encoded)
             computed = _werkzeug_hash(parts["method"], parts["salt"], password)
-        except (ValueError, KeyError, TypeError):
-            return False
-        return computed is not None and hmac.compare_digest(computed, parts["hash"])
+            return computed is not None and hmac.compare_digest(computed, parts["hash"].lower())
+        except (ValueError, KeyError, TypeError, OverflowError):
+            return False  # a malformed stored hash never matches
 
     def safe_summary(self, encoded):
         parts = self.decode(encoded)
@@ -43,16 +43,20 @@ class WerkzeugPasswordHasher(BasePasswordHasher):
 
 
 def _werkzeug_hash(method: str, salt: str, password: str) -> str | None:
-    """The hex digest Werkzeug's `generate_password_hash` stores for `method`."""
-    pieces = method.split(":")
-    if pieces[0] == "scrypt":
-        n, r, p = (int(x) for x in pieces[1:4]) if len(pieces) == 4 else (2**15, 8, 1)
+    """The hex digest Werkzeug's `generate_password_hash` stores for `method` (None for a method it never made)."""
+    name, *args = method.split(":")
+    if name == "scrypt":
+        if args and len(args) != 3:
+            raise ValueError("scrypt takes 3 arguments")
+        n, r, p = (int(x) for x in args) if args else (2**15, 8, 1)
+        # Werkzeug's own memory bound; OpenSSL needs slightly more than 128 * n * r * p.
         maxmem = 132 * n * r * p
-        return hashlib.scrypt(
-            password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=maxmem
-        ).hex()
-    if pieces[0] == "pbkdf2":
-        algorithm = pieces[1] if len(pieces) > 1 else "sha256"
-        iterations = int(pieces[2]) if len(pieces) > 2 else 600000
+        return hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=maxmem).hex()
+    if name == "pbkdf2":
+        if len(args) > 2:
+            raise ValueError("pbkdf2 takes at most 2 arguments")
+        algorithm = args[0] if args else "sha256"
+        # Werkzeug always stores the iteration count; the default only matters for hand-written hashes.
+        iterations = int(args[1]) if len(args) > 1 else 600000
         return hashlib.pbkdf2_hmac(algorithm, password.encode(), salt.encode(), iterations).hex()
     return None

@@ -1,0 +1,234 @@
+"""Password services (contract §7): verification with lockout, admin reset, change, and reset by emailed code."""
+
+import hashlib
+import hmac
+import logging
+import secrets
+import string
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import models, transaction
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from identity.exceptions import Forbidden, ValidationFailed
+from users import emails
+from users.models import PasswordResetCode, User
+from users.policy import ensure_password_allowed
+
+logger = logging.getLogger(__name__)
+
+INVALID_CREDENTIALS = "User or password invalid"
+CURRENT_PASSWORD_INCORRECT = "Current password is incorrect"
+INVALID_RESET = "Invalid email or OTP code"
+
+TEMPORARY_PASSWORD_LENGTH = 12
+# Symbols that survive shells, URLs and copy-paste from an email or a terminal.
+TEMPORARY_PASSWORD_SYMBOLS = "!@#%^&*-_=+?"
+_PASSWORD_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, TEMPORARY_PASSWORD_SYMBOLS)
+_CREDENTIAL_FIELDS = ["password", "password_reset_required", "last_password_change", "failed_login_count",
+                      "locked_until", "updated_at"]
+
+
+# --- lookups ------------------------------------------------------------------------------
+def user_by_email(email: str) -> User | None:
+    """The user with this email in any company, compared case-insensitively (one of §4's cross-tenant lookups).
+
+    Compares `LOWER(email)`, the expression of the unique index, so the lookup uses it.
+    """
+    email = (email or "").strip()
+    if not email:
+        return None
+    return User.objects.alias(email_ci=Lower("email")).filter(email_ci=Lower(Value(email))).first()
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or timezone.now())
+
+
+# --- verification and lockout ---------------------------------------------------------------
+def password_verify(*, email: str, password: str) -> User:
+    """The active, unlocked user with this email and password.
+
+    On success sets `last_login_at`, clears the failure counter and upgrades an outdated hash; on a wrong
+    password counts a failure (and locks at `LOCKOUT_MAX_FAILURES`). Raises Forbidden with one message for an
+    unknown email, a wrong password, an inactive or a locked user.
+    """
+    now = timezone.now()
+    user = user_by_email(email)
+    if user is None or not user.is_active or is_locked(user, now):
+        # Refused without checking, at the price of a real hash so that timing does not tell which case this is.
+        make_password(password)
+        logger.info("Password verification refused: %s", _refusal_reason(user))
+        raise Forbidden(INVALID_CREDENTIALS)
+    # check_password re-hashes with the preferred hasher when the stored hash is outdated (Argon2 upgrade).
+    if not user.check_password(password):
+        login_failure_record(user=user, now=now)
+        logger.info("Password verification failed for user %s", user.pk)
+        raise Forbidden(INVALID_CREDENTIALS)
+    User.objects.filter(pk=user.pk).update(last_login_at=now, failed_login_count=0, locked_until=None)
+    user.last_login_at, user.failed_login_count, user.locked_until = now, 0, None
+    logger.info("Password verified for user %s", user.pk)
+    return user
+
+
+def _refusal_reason(user: User | None) -> str:
+    if user is None:
+        return "unknown email"
+    if not user.is_active:
+        return f"inactive user {user.pk}"
+    return f"locked user {user.pk}"
+
+
+def login_failure_record(*, user: User, now: datetime | None = None) -> bool:
+    """Counts one failed verification atomically (concurrent failures all count); returns True when this failure
+    locked the account.
+
+    An expired lock restarts the counter at 1; a lock in force is never extended; reaching
+    `LOCKOUT_MAX_FAILURES` (0 disables locking) sets `locked_until = now + LOCKOUT_SECONDS`.
+    """
+    now = now or timezone.now()
+    max_failures = settings.LOCKOUT_MAX_FAILURES
+    expired = Q(locked_until__lte=now)
+    with transaction.atomic():
+        # One UPDATE computed from the row as stored: PostgreSQL re-reads a row that a concurrent transaction
+        # changed, so two failures never count from the same value.
+        User.objects.filter(pk=user.pk).update(
+            failed_login_count=Case(When(expired, then=Value(1)), default=F("failed_login_count") + 1),
+            locked_until=Case(When(expired, then=Value(None)), default=F("locked_until"),
+                              output_field=models.DateTimeField()),
+        )
+        # Only an unlocked row can be locked: exactly one of several concurrent failures sets the lock.
+        locked = max_failures > 0 and bool(
+            User.objects.filter(pk=user.pk, failed_login_count__gte=max_failures, locked_until__isnull=True)
+            .update(locked_until=now + timedelta(seconds=settings.LOCKOUT_SECONDS))
+        )
+    if locked:
+        logger.warning("Account of user %s locked for %s seconds after %s failed verifications",
+                       user.pk, settings.LOCKOUT_SECONDS, max_failures)
+    return locked
+
+
+def user_unlock(*, user: User) -> None:
+    """Clears the failure counter and any lock (the admin's `unlock` action)."""
+    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, updated_at=timezone.now())
+    user.failed_login_count, user.locked_until = 0, None
+    logger.info("Account of user %s unlocked", user.pk)
+
+
+# --- setting a password ---------------------------------------------------------------------
+def temporary_password_generate() -> str:
+    """12 characters from the OS CSPRNG with at least one lower-case letter, upper-case letter, digit and symbol."""
+    chars = [secrets.choice(chars) for chars in _PASSWORD_CLASSES]
+    alphabet = "".join(_PASSWORD_CLASSES)
+    chars += [secrets.choice(alphabet) for _ in range(TEMPORARY_PASSWORD_LENGTH - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def _password_set(user: User, password: str, *, reset_required: bool, now: datetime) -> None:
+    user.set_password(password)
+    user.password_reset_required = reset_required
+    user.last_password_change = now
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.save(update_fields=_CREDENTIAL_FIELDS)
+
+
+def password_admin_reset(*, user: User, password: str | None = None, require_change: bool = True) -> str:
+    """Sets `password` (policy-checked, errors under `password`) or a fresh temporary one, sets
+    `password_reset_required`, `last_password_change`, clears the lockout, and returns the password set.
+
+    Raises ValidationFailed when a given password breaks the policy.
+    """
+    if password is None:
+        password = temporary_password_generate()
+    else:
+        ensure_password_allowed(password, field="password", user=user)
+    with transaction.atomic():
+        _password_set(user, password, reset_required=require_change, now=timezone.now())
+    logger.info("Password of user %s reset by an administrator", user.pk)
+    return password
+
+
+def password_change(*, user: User, current_password: str, new_password: str) -> None:
+    """The caller's own change: checks `current_password` (a wrong one counts toward the lockout; while locked
+    it is refused unchecked), then the policy with the user's attributes; sets the hash,
+    `password_reset_required = False`, `last_password_change`, and clears the failure counter.
+
+    Raises ValidationFailed("Current password is incorrect") or ValidationFailed(errors.new_password).
+    """
+    now = timezone.now()
+    if is_locked(user, now):
+        make_password(current_password)
+        raise ValidationFailed(CURRENT_PASSWORD_INCORRECT)
+    if not user.check_password(current_password):
+        login_failure_record(user=user, now=now)
+        logger.info("Password change refused for user %s: wrong current password", user.pk)
+        raise ValidationFailed(CURRENT_PASSWORD_INCORRECT)
+    ensure_password_allowed(new_password, field="new_password", user=user)
+    with transaction.atomic():
+        _password_set(user, new_password, reset_required=False, now=now)
+    logger.info("Password of user %s changed", user.pk)
+
+
+# --- reset by emailed code --------------------------------------------------------------------
+def _code_hash(code_id, code: str) -> str:
+    """HMAC-SHA256 keyed with SECRET_KEY; the row id in the message makes equal codes hash differently."""
+    message = f"password-reset:{code_id}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def password_reset_request(*, email: str) -> None:
+    """For a known active user: replaces any earlier code with a new 6-digit one (stored only as a keyed hash,
+    valid `PASSWORD_RESET_OTP_TTL_MINUTES`) and emails it. Raises nothing: the caller always answers the same.
+    """
+    user = user_by_email(email)
+    if user is None or not user.is_active:
+        logger.info("Password reset requested for an unknown or inactive account")
+        return
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    ttl_minutes = settings.PASSWORD_RESET_OTP_TTL_MINUTES
+    with transaction.atomic():
+        # Earlier codes, used or not, have no further use: only the newest may reset the password.
+        PasswordResetCode.objects.filter(user=user).delete()
+        row = PasswordResetCode(user=user, expires_at=timezone.now() + timedelta(minutes=ttl_minutes))
+        row.code_hash = _code_hash(row.pk, code)
+        row.save()
+    logger.info("Password reset code issued for user %s", user.pk)
+    try:
+        emails.send_password_reset_code(user=user, code=code, ttl_minutes=ttl_minutes)
+    except Exception as exc:  # the answer must not reveal a failed send (it would confirm the account)
+        logger.warning("Password reset email for user %s could not be sent (%s)", user.pk, type(exc).__name__)
+
+
+def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
+    """Checks the policy (without user attributes, before the code), then the newest unused code of the active
+    user with this email: each try takes one attempt first, so at most `PASSWORD_RESET_OTP_MAX_ATTEMPTS`
+    guesses are ever compared, even concurrently. On success sets the password, clears
+    `password_reset_required` and the lockout, and marks the code used.
+
+    Raises ValidationFailed(errors.new_password) or ValidationFailed("Invalid email or OTP code").
+    """
+    ensure_password_allowed(new_password, field="new_password")
+    now = timezone.now()
+    user = user_by_email(email)
+    if user is None or not user.is_active:
+        raise ValidationFailed(INVALID_RESET)
+    row = PasswordResetCode.objects.filter(user=user, used_at__isnull=True).order_by("-created_at").first()
+    if row is None:
+        raise ValidationFailed(INVALID_RESET)
+    attempt_taken = PasswordResetCode.objects.filter(
+        pk=row.pk, used_at__isnull=True, expires_at__gt=now, attempts__lt=settings.PASSWORD_RESET_OTP_MAX_ATTEMPTS
+    ).update(attempts=F("attempts") + 1)
+    if not attempt_taken or not hmac.compare_digest(_code_hash(row.pk, code), row.code_hash):
+        logger.info("Password reset refused for user %s: invalid, expired or exhausted code", user.pk)
+        raise ValidationFailed(INVALID_RESET)
+    with transaction.atomic():
+        if not PasswordResetCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+            raise ValidationFailed(INVALID_RESET)  # a concurrent confirm used it first
+        _password_set(user, new_password, reset_required=False, now=now)
+    logger.info("Password of user %s reset with an emailed code", user.pk)

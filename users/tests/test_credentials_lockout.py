@@ -1,0 +1,178 @@
+"""Lockout after repeated failed verifications (contract §7.2), counted atomically."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from identity.testing.assertions import assert_error
+from users import credentials
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Correct-horse-9"
+
+
+@pytest.fixture(autouse=True)
+def _lockout_settings(settings):
+    settings.INTERNAL_AUTH_TOKEN = ""
+    settings.LOCKOUT_MAX_FAILURES = 3
+    settings.LOCKOUT_SECONDS = 600
+    settings.RATELIMIT_ENABLE = False
+
+
+def verify(client, email, password):
+    return client.post("/verify_password", {"email": email, "password": password}, format="json")
+
+
+def test_failures_lock_the_account_and_refuse_the_right_password(anon_client, user_a):
+    for _ in range(3):
+        assert_error(verify(anon_client, user_a.email, "Wrong-horse-9"), 403, "User or password invalid")
+    user_a.refresh_from_db()
+    assert user_a.failed_login_count == 3
+    assert user_a.locked_until is not None and user_a.locked_until > timezone.now() + timedelta(seconds=590)
+    assert_error(verify(anon_client, user_a.email, PASSWORD), 403, "User or password invalid")
+
+
+def test_attempts_while_locked_are_not_checked_and_do_not_extend_the_lock(anon_client, user_a, monkeypatch):
+    for _ in range(3):
+        verify(anon_client, user_a.email, "Wrong-horse-9")
+    user_a.refresh_from_db()
+    locked_until = user_a.locked_until
+
+    checked = []
+    monkeypatch.setattr(User, "check_password", lambda self, raw: checked.append(raw) or False)
+    for _ in range(3):
+        assert_error(verify(anon_client, user_a.email, "Wrong-horse-9"), 403)
+    user_a.refresh_from_db()
+    assert checked == []
+    assert user_a.locked_until == locked_until
+    assert user_a.failed_login_count == 3
+
+
+def test_success_before_the_limit_resets_the_counter(anon_client, user_a):
+    verify(anon_client, user_a.email, "Wrong-horse-9")
+    verify(anon_client, user_a.email, "Wrong-horse-9")
+    assert verify(anon_client, user_a.email, PASSWORD).status_code == 200
+    verify(anon_client, user_a.email, "Wrong-horse-9")
+    verify(anon_client, user_a.email, "Wrong-horse-9")
+    user_a.refresh_from_db()
+    assert user_a.failed_login_count == 2 and user_a.locked_until is None
+    assert verify(anon_client, user_a.email, PASSWORD).status_code == 200
+
+
+def test_lock_expires_and_the_counter_restarts(anon_client, user_a, settings):
+    settings.LOCKOUT_SECONDS = 1
+    for _ in range(3):
+        verify(anon_client, user_a.email, "Wrong-horse-9")
+    assert_error(verify(anon_client, user_a.email, PASSWORD), 403)
+    # Expire the lock without waiting.
+    User.objects.filter(pk=user_a.pk).update(locked_until=timezone.now() - timedelta(seconds=1))
+
+    assert_error(verify(anon_client, user_a.email, "Wrong-horse-9"), 403)
+    user_a.refresh_from_db()
+    assert user_a.failed_login_count == 1 and user_a.locked_until is None
+    assert verify(anon_client, user_a.email, PASSWORD).status_code == 200
+
+
+def test_short_lockout_setting_unlocks_after_its_seconds(anon_client, user_a, settings):
+    import time
+
+    settings.LOCKOUT_SECONDS = 1
+    for _ in range(3):
+        verify(anon_client, user_a.email, "Wrong-horse-9")
+    assert_error(verify(anon_client, user_a.email, PASSWORD), 403)
+    time.sleep(1.1)
+    assert verify(anon_client, user_a.email, PASSWORD).status_code == 200
+
+
+def test_wrong_current_password_on_change_counts(token_client, user_a, anon_client):
+    client = token_client(user_a)
+    for _ in range(3):
+        response = client.patch("/users/me/change-password",
+                                {"current_password": "Wrong-horse-9", "new_password": "Brand-new-pass-77"},
+                                format="json")
+        assert_error(response, 400, "Current password is incorrect")
+    user_a.refresh_from_db()
+    assert user_a.failed_login_count == 3 and user_a.locked_until is not None
+    assert_error(verify(anon_client, user_a.email, PASSWORD), 403)
+    # While locked, even the right current password is refused.
+    response = client.patch("/users/me/change-password",
+                            {"current_password": PASSWORD, "new_password": "Brand-new-pass-77"}, format="json")
+    assert_error(response, 400, "Current password is incorrect")
+
+
+def test_admin_reset_and_unlock_clear_the_lock(anon_client, user_a):
+    for _ in range(3):
+        verify(anon_client, user_a.email, "Wrong-horse-9")
+    credentials.user_unlock(user=user_a)
+    user_a.refresh_from_db()
+    assert user_a.failed_login_count == 0 and user_a.locked_until is None
+    assert verify(anon_client, user_a.email, PASSWORD).status_code == 200
+
+    for _ in range(3):
+        verify(anon_client, user_a.email, "Wrong-horse-9")
+    temporary = credentials.password_admin_reset(user=User.objects.get(pk=user_a.pk))
+    assert verify(anon_client, user_a.email, temporary).status_code == 200
+
+
+def test_zero_max_failures_never_locks(anon_client, user_a, settings):
+    settings.LOCKOUT_MAX_FAILURES = 0
+    for _ in range(5):
+        verify(anon_client, user_a.email, "Wrong-horse-9")
+    user_a.refresh_from_db()
+    assert user_a.failed_login_count == 5 and user_a.locked_until is None
+
+
+def _concurrently(count: int, work) -> list:
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(work())
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_wrong_guesses_all_count(company_a, make_user, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL")
+    settings.LOCKOUT_MAX_FAILURES = 1000
+    user = make_user(company_a, "race@acme.test")
+    statuses = _concurrently(20, lambda: verify(APIClient(), user.email, "Wrong-horse-9").status_code)
+    assert statuses == [403] * 20
+    user.refresh_from_db()
+    assert user.failed_login_count == 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_failures_lock_once(company_a, make_user, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL")
+    settings.LOCKOUT_MAX_FAILURES = 5
+    user = make_user(company_a, "race2@acme.test")
+    now = timezone.now()
+    locks = _concurrently(20, lambda: credentials.login_failure_record(user=user, now=now))
+    user.refresh_from_db()
+    assert user.failed_login_count == 20  # counted directly: every failure reached the UPDATE
+    assert locks.count(True) == 1  # later failures did not move the lock
+    assert user.locked_until == now + timedelta(seconds=settings.LOCKOUT_SECONDS)

@@ -1,0 +1,205 @@
+"""`POST /verify_password` (contract §7.1) and the stored-hash formats of §7.6."""
+
+import hashlib
+import secrets
+import string
+
+import pytest
+from django.utils import timezone
+
+from identity.testing.assertions import assert_error
+from users.models import User
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Correct-horse-9"  # the root conftest's password of every fixture user
+INTERNAL = "internal-token-for-tests"
+REAL_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "users.hashers.WerkzeugPasswordHasher",
+]
+USER_KEYS = {
+    "id", "email", "first_name", "last_name", "language", "phone_number", "avatar_file_id", "has_avatar",
+    "is_active", "is_verified", "last_login_at", "position_id", "company_id", "password_reset_required",
+    "last_password_change", "created_at", "updated_at",
+}
+
+
+@pytest.fixture
+def internal_token(settings):
+    settings.INTERNAL_AUTH_TOKEN = INTERNAL
+    return INTERNAL
+
+
+def verify(client, email, password, token=INTERNAL, **extra):
+    headers = {"HTTP_X_INTERNAL_TOKEN": token} if token is not None else {}
+    body = {"email": email, "password": password, **extra}
+    return client.post("/verify_password", body, format="json", **headers)
+
+
+def werkzeug_salt() -> str:
+    # Werkzeug's gen_salt(16): letters and digits.
+    return "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(16))
+
+
+def werkzeug_scrypt(password: str, n=2**15, r=8, p=1) -> str:
+    salt = werkzeug_salt()
+    digest = hashlib.scrypt(password.encode(), salt=salt.encode(), n=n, r=r, p=p, maxmem=132 * n * r * p).hex()
+    return f"scrypt:{n}:{r}:{p}${salt}${digest}"
+
+
+def werkzeug_pbkdf2(password: str, algorithm="sha256", iterations=600000) -> str:
+    salt = werkzeug_salt()
+    digest = hashlib.pbkdf2_hmac(algorithm, password.encode(), salt.encode(), iterations).hex()
+    return f"pbkdf2:{algorithm}:{iterations}${salt}${digest}"
+
+
+# --- the internal token -------------------------------------------------------------------------
+def test_verify_requires_internal_token_when_configured(anon_client, user_a, internal_token):
+    assert_error(verify(anon_client, user_a.email, PASSWORD, token=None), 401, "Invalid internal token")
+    assert_error(verify(anon_client, user_a.email, PASSWORD, token="wrong"), 401, "Invalid internal token")
+    assert_error(verify(anon_client, user_a.email, PASSWORD, token=INTERNAL + "x"), 401, "Invalid internal token")
+    assert verify(anon_client, user_a.email, PASSWORD).status_code == 200
+
+
+def test_verify_token_is_checked_before_the_method(anon_client, internal_token):
+    assert_error(anon_client.get("/verify_password"), 401, "Invalid internal token")
+    assert_error(anon_client.get("/verify_password", HTTP_X_INTERNAL_TOKEN=INTERNAL), 405)
+
+
+def test_verify_without_configured_token_ignores_the_header(anon_client, user_a, settings):
+    settings.INTERNAL_AUTH_TOKEN = ""
+    assert verify(anon_client, user_a.email, PASSWORD, token=None).status_code == 200
+    assert verify(anon_client, user_a.email, PASSWORD, token="anything").status_code == 200
+
+
+# --- answers --------------------------------------------------------------------------------------
+def test_verify_success_returns_the_user_and_sets_last_login(anon_client, user_a, internal_token):
+    before = timezone.now()
+    response = verify(anon_client, user_a.email, PASSWORD)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert set(body) == USER_KEYS
+    assert body["id"] == str(user_a.pk)
+    assert body["email"] == user_a.email
+    assert body["company_id"] == str(user_a.company_id)
+    assert "password" not in body
+    user_a.refresh_from_db()
+    assert user_a.last_login_at is not None and user_a.last_login_at >= before
+    assert body["last_login_at"].endswith("Z")
+
+
+def test_verify_matches_email_case_insensitively(anon_client, make_user, company_a, internal_token):
+    user = make_user(company_a, "Mixed.Case@Acme.test")
+    response = verify(anon_client, "  mixed.CASE@acme.TEST ", PASSWORD)
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == str(user.pk)
+
+
+@pytest.mark.parametrize("case", ["unknown", "wrong_password", "inactive", "locked"])
+def test_verify_refusals_share_one_answer(anon_client, user_a, internal_token, case):
+    email, password = user_a.email, PASSWORD
+    if case == "unknown":
+        email = "nobody@acme.test"
+    elif case == "wrong_password":
+        password = "Wrong-horse-9"
+    elif case == "inactive":
+        User.objects.filter(pk=user_a.pk).update(is_active=False)
+    else:
+        User.objects.filter(pk=user_a.pk).update(locked_until=timezone.now() + timezone.timedelta(minutes=5))
+    body = assert_error(verify(anon_client, email, password), 403, "User or password invalid")
+    assert set(body) == {"message"}
+
+
+def test_verify_unknown_email_still_pays_a_hash(anon_client, internal_token, monkeypatch, db):
+    from users import credentials
+
+    hashed = []
+    real = credentials.make_password
+    monkeypatch.setattr(credentials, "make_password", lambda raw: hashed.append(raw) or real(raw))
+    assert_error(verify(anon_client, "nobody@acme.test", "Some-password-1"), 403, "User or password invalid")
+    assert hashed == ["Some-password-1"]
+
+
+def test_verify_success_clears_failures(anon_client, user_a, internal_token):
+    User.objects.filter(pk=user_a.pk).update(failed_login_count=4)
+    assert verify(anon_client, user_a.email, PASSWORD).status_code == 200
+    user_a.refresh_from_db()
+    assert user_a.failed_login_count == 0 and user_a.locked_until is None
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"password": PASSWORD}, "Email is required"),
+    ({"email": "ada@acme.test"}, "Password is required"),
+    ({"email": "", "password": PASSWORD}, "Email is required"),
+    ({"email": "ada@acme.test", "password": ""}, "Password is required"),
+    ({}, "Email is required"),
+])
+def test_verify_missing_fields(anon_client, user_a, internal_token, body, message):
+    response = anon_client.post("/verify_password", body, format="json", HTTP_X_INTERNAL_TOKEN=INTERNAL)
+    assert_error(response, 400, message)
+
+
+def test_verify_rejects_unknown_fields_and_bad_bodies(anon_client, user_a, internal_token):
+    assert_error(verify(anon_client, user_a.email, PASSWORD, remember=True), 400, "Validation error",
+                 fields=("remember",))
+    response = anon_client.post("/verify_password", data="{not json", content_type="application/json",
+                                HTTP_X_INTERNAL_TOKEN=INTERNAL)
+    assert_error(response, 400)
+    response = anon_client.post("/verify_password", data="[1]", content_type="application/json",
+                                HTTP_X_INTERNAL_TOKEN=INTERNAL)
+    assert_error(response, 400)
+
+
+def test_verify_accepts_a_trailing_slash(anon_client, user_a, internal_token):
+    response = anon_client.post("/verify_password/", {"email": user_a.email, "password": PASSWORD}, format="json",
+                                HTTP_X_INTERNAL_TOKEN=INTERNAL)
+    assert response.status_code == 200
+
+
+def test_verify_never_logs_the_password(anon_client, user_a, internal_token, caplog):
+    caplog.set_level("DEBUG")
+    verify(anon_client, user_a.email, "Wrong-horse-secret-9")
+    verify(anon_client, user_a.email, PASSWORD)
+    assert "Wrong-horse-secret-9" not in caplog.text and PASSWORD not in caplog.text
+
+
+# --- hashes (real hashers) ------------------------------------------------------------------------
+@pytest.mark.parametrize("make_hash", [werkzeug_scrypt, werkzeug_pbkdf2], ids=["scrypt", "pbkdf2"])
+def test_verify_accepts_werkzeug_hash_and_upgrades_it_to_argon2(anon_client, user_a, internal_token, settings,
+                                                                make_hash):
+    settings.PASSWORD_HASHERS = REAL_HASHERS
+    User.objects.filter(pk=user_a.pk).update(password="werkzeug$" + make_hash("Imported-pass-42"))
+
+    assert_error(verify(anon_client, user_a.email, "Imported-pass-43"), 403, "User or password invalid")
+    user_a.refresh_from_db()
+    assert user_a.password.startswith("werkzeug$")  # a failed check upgrades nothing
+
+    assert verify(anon_client, user_a.email, "Imported-pass-42").status_code == 200
+    user_a.refresh_from_db()
+    assert user_a.password.startswith("argon2$argon2id$")
+    assert verify(anon_client, user_a.email, "Imported-pass-42").status_code == 200
+
+
+def test_verify_upgrades_pbkdf2_to_argon2(anon_client, user_a, internal_token, settings):
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = REAL_HASHERS
+    User.objects.filter(pk=user_a.pk).update(password=make_password("Django-pass-42", hasher="pbkdf2_sha256"))
+    assert verify(anon_client, user_a.email, "Django-pass-42").status_code == 200
+    user_a.refresh_from_db()
+    assert user_a.password.startswith("argon2$argon2id$")
+
+
+def test_werkzeug_hasher_refuses_malformed_hashes():
+    from users.hashers import WerkzeugPasswordHasher
+
+    hasher = WerkzeugPasswordHasher()
+    good = "werkzeug$" + werkzeug_pbkdf2("pw", iterations=1000)
+    assert hasher.verify("pw", good)
+    assert not hasher.verify("pw2", good)
+    for bad in ["werkzeug$", "werkzeug$scrypt:1:2$salt$00", "werkzeug$pbkdf2:nope:10$salt$00",
+                "werkzeug$md5$salt$00", "werkzeug$pbkdf2:sha256:1000$salt$é", "werkzeug$pbkdf2:sha256:x$s$00"]:
+        assert not hasher.verify("pw", bad), bad
