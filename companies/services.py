@@ -5,6 +5,7 @@ from django.db import transaction
 from companies import selectors
 from companies.models import Company
 from identity.exceptions import Conflict
+from identity.services import save_changes
 
 COMPANY_FIELDS = (
     "name", "description", "website", "phone_number", "email", "address", "postal_code", "city", "country",
@@ -23,13 +24,7 @@ def company_update(*, company: Company, data: dict) -> Company:
     """Changes the named fields; raises Conflict on a name another company holds."""
     if "name" in data and selectors.company_name_taken(name=data["name"], exclude_pk=company.pk):
         raise Conflict.duplicate("name")
-    changed = [key for key in COMPANY_FIELDS if key in data]
-    for key in changed:
-        setattr(company, key, data[key])
-    if changed:
-        with transaction.atomic():
-            company.save(update_fields=[*changed, "updated_at"])
-    return company
+    return save_changes(company, data, COMPANY_FIELDS)
 
 
 def company_delete(*, company: Company) -> None:

@@ -1,6 +1,7 @@
 """Serializer bases: unknown and read-only input fields are rejected; `company_id` is tolerated when it is the caller's."""
 
 from collections.abc import Mapping
+from datetime import UTC
 
 from rest_framework import serializers
 
@@ -34,3 +35,16 @@ class PhoneField(serializers.CharField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.validators.append(validate_phone)
+
+
+def iso_datetime(value) -> str | None:
+    """ISO-8601 in UTC with `Z` (as DRF renders it), for hand-written representations of large pages."""
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def str_or_none(value) -> str | None:
+    """A UUID (or any value) as text; None stays None."""
+    return None if value is None else str(value)

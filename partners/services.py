@@ -3,21 +3,12 @@
 from django.db import transaction
 
 from identity.exceptions import Conflict
+from identity.services import save_changes
 from partners import selectors
 from partners.models import Customer, Subcontractor
 
 CUSTOMER_FIELDS = ("name", "email", "contact_person", "phone_number", "address")
 SUBCONTRACTOR_FIELDS = (*CUSTOMER_FIELDS, "description")
-
-
-def _apply(instance, data: dict, fields: tuple[str, ...]):
-    changed = [key for key in fields if key in data]
-    for key in changed:
-        setattr(instance, key, data[key])
-    if changed:
-        with transaction.atomic():
-            instance.save(update_fields=[*changed, "updated_at"])
-    return instance
 
 
 def customer_create(*, company_id, data: dict) -> Customer:
@@ -36,7 +27,7 @@ def customer_update(*, customer: Customer, data: dict) -> Customer:
     email = data.get("email")
     if email and selectors.customer_email_taken(company_id=customer.company_id, email=email, exclude_pk=customer.pk):
         raise Conflict.duplicate("email")
-    return _apply(customer, data, CUSTOMER_FIELDS)
+    return save_changes(customer, data, CUSTOMER_FIELDS)
 
 
 def customer_delete(*, customer: Customer) -> None:
@@ -61,7 +52,7 @@ def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcont
         company_id=subcontractor.company_id, name=data["name"], exclude_pk=subcontractor.pk
     ):
         raise Conflict.duplicate("name")
-    return _apply(subcontractor, data, SUBCONTRACTOR_FIELDS)
+    return save_changes(subcontractor, data, SUBCONTRACTOR_FIELDS)
 
 
 def subcontractor_delete(*, subcontractor: Subcontractor) -> None:

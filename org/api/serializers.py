@@ -4,27 +4,13 @@ Output is built by hand (`to_representation`): lists of up to 1000 rows with the
 the declared fields still drive input validation and the OpenAPI schema.
 """
 
-from datetime import UTC
-
 from rest_framework import serializers
 
-from identity.serializers import StrictModelSerializer
+from identity.serializers import StrictModelSerializer, iso_datetime, str_or_none
 from org import selectors
 from org.models import OrganizationUnit, Position
 
 MAX_POSITION_LEVEL = 2_147_483_647  # PostgreSQL integer
-
-
-def _uuid(value) -> str | None:
-    return None if value is None else str(value)
-
-
-def _datetime(value) -> str | None:
-    """ISO-8601 in UTC with `Z`, as DRF renders it, without DRF's per-value timezone lookups."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def unit_summary(unit: OrganizationUnit) -> dict:
@@ -33,7 +19,7 @@ def unit_summary(unit: OrganizationUnit) -> dict:
         "name": unit.name,
         "description": unit.description,
         "level": unit.level,
-        "parent_id": _uuid(unit.parent_id),
+        "parent_id": str_or_none(unit.parent_id),
         "path": unit.path,
     }
 
@@ -44,7 +30,7 @@ def position_summary(position: Position) -> dict:
         "title": position.title,
         "description": position.description,
         "level": position.level,
-        "organization_unit_id": _uuid(position.organization_unit_id),
+        "organization_unit_id": str_or_none(position.organization_unit_id),
     }
 
 
@@ -99,12 +85,12 @@ class OrganizationUnitSerializer(StrictModelSerializer):
             "id": str(instance.pk),
             "name": instance.name,
             "description": instance.description,
-            "parent_id": _uuid(instance.parent_id),
+            "parent_id": str_or_none(instance.parent_id),
             "path": instance.path,
             "level": instance.level,
-            "company_id": _uuid(instance.company_id),
-            "created_at": _datetime(instance.created_at),
-            "updated_at": _datetime(instance.updated_at),
+            "company_id": str_or_none(instance.company_id),
+            "created_at": iso_datetime(instance.created_at),
+            "updated_at": iso_datetime(instance.updated_at),
         }
         expand = self.context.get("expand", ())
         if "parent" in expand:
@@ -147,10 +133,10 @@ class PositionSerializer(StrictModelSerializer):
             "title": instance.title,
             "description": instance.description,
             "level": instance.level,
-            "organization_unit_id": _uuid(instance.organization_unit_id),
-            "company_id": _uuid(instance.company_id),
-            "created_at": _datetime(instance.created_at),
-            "updated_at": _datetime(instance.updated_at),
+            "organization_unit_id": str_or_none(instance.organization_unit_id),
+            "company_id": str_or_none(instance.company_id),
+            "created_at": iso_datetime(instance.created_at),
+            "updated_at": iso_datetime(instance.updated_at),
         }
         if "organization_unit" in self.context.get("expand", ()):
             data["organization_unit"] = unit_summary(instance.organization_unit)

@@ -1,12 +1,10 @@
 """User request/response shapes, and the shapes of a tenant bootstrap (`POST /init-db`, `init_identity`)."""
 
-from datetime import UTC
-
 from rest_framework import serializers
 from rest_framework.utils import html
 
 from companies.api.serializers import CompanySerializer
-from identity.serializers import PhoneField, StrictModelSerializer
+from identity.serializers import PhoneField, StrictModelSerializer, iso_datetime, str_or_none
 from org.api.serializers import OrganizationUnitSerializer, PositionSerializer, position_summary
 from users.models import User
 
@@ -20,16 +18,6 @@ USER_KEYS = (
 )
 
 
-def _iso(value) -> str | None:
-    """DRF's ISO-8601 rendering, always in UTC with `Z`."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _str(value) -> str | None:
-    return None if value is None else str(value)
 
 
 class UserSerializer(StrictModelSerializer):
@@ -87,13 +75,13 @@ class UserSerializer(StrictModelSerializer):
             "has_avatar": user.has_avatar,
             "is_active": user.is_active,
             "is_verified": user.is_verified,
-            "last_login_at": _iso(user.last_login_at),
-            "position_id": _str(user.position_id),
-            "company_id": _str(user.company_id),
+            "last_login_at": iso_datetime(user.last_login_at),
+            "position_id": str_or_none(user.position_id),
+            "company_id": str_or_none(user.company_id),
             "password_reset_required": user.password_reset_required,
-            "last_password_change": _iso(user.last_password_change),
-            "created_at": _iso(user.created_at),
-            "updated_at": _iso(user.updated_at),
+            "last_password_change": iso_datetime(user.last_password_change),
+            "created_at": iso_datetime(user.created_at),
+            "updated_at": iso_datetime(user.updated_at),
         }
         if "position" in self.context.get("expand", ()):
             data["position"] = position_summary(user.position) if user.position_id is not None else None
