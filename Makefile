@@ -23,8 +23,9 @@ migrate: $(STAMP)
 run: migrate
 	@echo "Identity Service (development): APP_ENV=development USE_GUARDIAN_SERVICE=false (every authenticated call is granted)."
 	@echo "  API:   http://$(HOST):$(PORT)/   docs: http://$(HOST):$(PORT)/docs   ReDoc: http://$(HOST):$(PORT)/redoc"
-	@echo "  First tenant: $(BIN)/python manage.py init_identity   (or POST /init-db)"
-	@echo "  Token:        $(BIN)/python manage.py issue_token <email>  then  curl --cookie access_token=<token> http://$(HOST):$(PORT)/users"
+	@echo "  First tenant: APP_ENV=development $(BIN)/python manage.py init_identity   (or POST /init-db)"
+	@echo "  Token:        APP_ENV=development $(BIN)/python manage.py issue_token <email>"
+	@echo "                then: curl --cookie access_token=<token> http://$(HOST):$(PORT)/users"
 	APP_ENV=development USE_GUARDIAN_SERVICE=false $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
