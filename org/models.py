@@ -4,7 +4,9 @@ from django.db import models
 
 from identity.models import CompanyOwnedModel
 
+# A tree has at most 50 levels (root level 0 … level 49); the Flask service's 255-character path allowed ~6.
 MAX_DEPTH = 50
+MAX_LEVEL = MAX_DEPTH - 1
 
 
 class OrganizationUnit(CompanyOwnedModel):

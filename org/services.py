@@ -8,7 +8,7 @@ from django.utils import timezone
 from companies.models import Company
 from identity.exceptions import NotFound, ValidationFailed
 from org import selectors
-from org.models import MAX_DEPTH, OrganizationUnit, Position
+from org.models import MAX_DEPTH, MAX_LEVEL, OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
 
 UNIT_FIELDS = ("name", "description")
@@ -66,7 +66,7 @@ def org_unit_create(*, company_id, data: dict) -> OrganizationUnit:
         if parent_id is not None:
             _lock_company(company_id)
             parent = _parent_for(company_id=company_id, parent_id=parent_id)
-            if parent.level + 1 > MAX_DEPTH:
+            if parent.level + 1 > MAX_LEVEL:
                 raise ValidationFailed.field("parent_id", TOO_DEEP)
         unit.parent = parent
         unit.path = _unit_path(parent, unit.pk)
@@ -79,7 +79,7 @@ def org_unit_update(*, unit: OrganizationUnit, data: dict) -> OrganizationUnit:
     """Changes name/description and, with `parent_id`, moves the unit with its whole subtree.
 
     Raises ValidationFailed (errors.parent_id) for an unknown parent, itself, one of its descendants or a
-    move that would make the subtree deeper than MAX_DEPTH; NotFound when the unit vanished meanwhile.
+    move that would put a unit of the subtree below MAX_LEVEL; NotFound when the unit vanished meanwhile.
     """
     with transaction.atomic():
         changed = []
@@ -107,7 +107,7 @@ def _move(unit: OrganizationUnit, parent_id) -> None:
             raise ValidationFailed.field("parent_id", UNDER_DESCENDANT)
     new_level = parent.level + 1 if parent is not None else 0
     shift = new_level - unit.level
-    if shift > 0 and selectors.org_unit_subtree_depth(unit=unit) + shift > MAX_DEPTH:
+    if shift > 0 and selectors.org_unit_subtree_depth(unit=unit) + shift > MAX_LEVEL:
         raise ValidationFailed.field("parent_id", TOO_DEEP)
     old_path, new_path = unit.path, _unit_path(parent, unit.pk)
     # Every descendant's path starts with "<old_path>/": swap that prefix, shift the level, in a single statement.

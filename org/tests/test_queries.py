@@ -5,7 +5,7 @@ Every request spends one query on the caller (authentication); the rest is count
 
 import pytest
 
-from org.models import MAX_DEPTH
+from org.models import MAX_DEPTH, MAX_LEVEL
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def test_position_list_queries_do_not_grow(client_a, populated, django_assert_ma
 @pytest.fixture
 def deep_tree(make_chain, make_unit, make_position):
     """A chain as deep as allowed, with side children and positions along it."""
-    chain = make_chain(MAX_DEPTH + 1)
+    chain = make_chain(MAX_DEPTH)
     for unit in chain[:10]:
         make_unit(f"side-{unit.level}", parent=unit)
         make_position(unit, f"title-{unit.level}")
@@ -74,8 +74,8 @@ def deep_tree(make_chain, make_unit, make_position):
 
 @pytest.mark.parametrize("suffix, position, expected", [
     ("children", 0, 2),
-    ("descendants", 0, MAX_DEPTH + 10),
-    ("ancestors", -1, MAX_DEPTH),
+    ("descendants", 0, MAX_LEVEL + 10),
+    ("ancestors", -1, MAX_LEVEL),
     ("positions", 3, 1),
 ])
 def test_tree_reads_use_a_constant_number_of_queries(client_a, deep_tree, django_assert_max_num_queries, suffix,
@@ -95,5 +95,5 @@ def test_move_of_a_deep_subtree_uses_a_constant_number_of_queries(client_a, deep
                                   format="json")
     assert response.status_code == 200
     deep_tree[-1].refresh_from_db()
-    assert deep_tree[-1].level == MAX_DEPTH
+    assert deep_tree[-1].level == MAX_LEVEL
     assert deep_tree[-1].path.startswith(f"{new_root.pk}/{deep_tree[1].pk}/")

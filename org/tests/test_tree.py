@@ -8,7 +8,7 @@ from django.db import close_old_connections, connection
 from identity.exceptions import ValidationFailed
 from identity.testing.assertions import assert_error
 from org import services
-from org.models import MAX_DEPTH, OrganizationUnit, Position
+from org.models import MAX_DEPTH, MAX_LEVEL, OrganizationUnit, Position
 
 pytestmark = pytest.mark.django_db
 
@@ -157,26 +157,26 @@ def test_move_under_parent_of_another_company_is_400(client_a, company_b, make_u
 
 
 def test_depth_limit_on_create(client_a, make_chain):
-    chain = make_chain(MAX_DEPTH + 1)  # levels 0..MAX_DEPTH
-    assert chain[-1].level == MAX_DEPTH
+    chain = make_chain(MAX_DEPTH)  # levels 0..MAX_LEVEL: 50 levels
+    assert chain[-1].level == MAX_LEVEL
     response = client_a.post("/organization_units", {"name": "too deep", "parent_id": str(chain[-1].pk)},
                              format="json")
     body = assert_error(response, 400, "Validation error", fields=("parent_id",))
     assert body["errors"]["parent_id"] == [f"Maximum depth is {MAX_DEPTH}."]
     ok = client_a.post("/organization_units", {"name": "deep enough", "parent_id": str(chain[-2].pk)}, format="json")
-    assert ok.status_code == 201 and ok.json()["level"] == MAX_DEPTH
+    assert ok.status_code == 201 and ok.json()["level"] == MAX_LEVEL
 
 
 def test_depth_limit_counts_the_deepest_descendant_of_a_moved_subtree(client_a, company_a, make_chain, make_unit):
-    trunk = make_chain(MAX_DEPTH - 2, prefix="trunk")  # deepest level MAX_DEPTH - 3
-    branch = make_chain(4, prefix="branch")  # levels 0..3: moving it under trunk[-1] would reach MAX_DEPTH + 1
+    trunk = make_chain(MAX_DEPTH - 3, prefix="trunk")  # deepest level MAX_LEVEL - 3
+    branch = make_chain(4, prefix="branch")  # levels 0..3: moving it under trunk[-1] would reach MAX_LEVEL + 1
     response = client_a.patch(f"/organization_units/{branch[0].pk}", {"parent_id": str(trunk[-1].pk)}, format="json")
     body = assert_error(response, 400, fields=("parent_id",))
     assert body["errors"]["parent_id"] == [f"Maximum depth is {MAX_DEPTH}."]
     assert _fresh(branch[0]).parent_id is None
     fits = client_a.patch(f"/organization_units/{branch[0].pk}", {"parent_id": str(trunk[-2].pk)}, format="json")
     assert fits.status_code == 200
-    assert _fresh(branch[-1]).level == MAX_DEPTH
+    assert _fresh(branch[-1]).level == MAX_LEVEL
     assert_tree_consistent(company_a)
 
 
