@@ -114,6 +114,16 @@ class CollectionFilterSet(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search")
     id__in = IdInFilter()
 
+    def get_form_class(self):
+        # django-filter builds a new form class on every request; the fields are the same for every instance
+        # of a FilterSet class (forms deep-copy them per instance), so build it once per class.
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
+
     def filter_search(self, queryset, name, value):
         value = value.strip()
         if not value or not self.search_fields:

@@ -22,11 +22,15 @@ class EnvelopePagination(BasePagination):
         self.page = page if page is not None and page >= 1 else 1
         limit = _int_param(request, "limit")
         self.limit = DEFAULT_LIMIT if limit is None else min(max(limit, 1), MAX_LIMIT)
-        self.total = queryset.count()
         offset = (self.page - 1) * self.limit
-        if offset >= self.total:
-            return []
-        return list(queryset[offset : offset + self.limit])
+        # One row more than the page tells whether anything follows: when nothing does, the total is known
+        # without a COUNT query (a first page, or any page short of `limit`, costs one query instead of two).
+        rows = list(queryset[offset : offset + self.limit + 1])
+        if len(rows) <= self.limit and (rows or offset == 0):
+            self.total = offset + len(rows)
+        else:
+            self.total = queryset.count()
+        return rows[: self.limit]
 
     def get_paginated_response(self, data):
         pages = math.ceil(self.total / self.limit) if self.total else 0

@@ -12,6 +12,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from identity.exceptions import NotFound
 from identity.filters import CollectionFilterBackend
+from identity.lookups import scoped_get
 from identity.tenancy import caller_company_id, parse_path_id
 
 _SEALED = ("get_queryset", "scope_queryset", "get_object", "initial")
@@ -60,7 +61,11 @@ class CompanyScopedViewSet(GenericViewSet):
         """The path object of the caller's company: 400 for a malformed id, 404 when missing or foreign."""
         kwarg = self.lookup_url_kwarg or self.lookup_field
         pk = parse_path_id(self.kwargs[kwarg], kwarg)
-        obj = self.get_queryset().filter(pk=pk).first()
+        if self.expand or type(self).prepare_queryset is not CompanyScopedViewSet.prepare_queryset:
+            obj = self.get_queryset().filter(pk=pk).first()
+        else:  # the common case: a plain row, read without compiling an ORM query
+            obj = scoped_get(self.queryset.model, pk=pk, company_id=caller_company_id(self.request),
+                             company_field=self.company_field)
         if obj is None:
             raise NotFound(self.get_not_found_message())
         return obj
@@ -94,6 +99,16 @@ class CrudViewSet(
     CompanyScopedViewSet,
 ):
     """List/read from the scoped queryset; writes validate with the serializer and call `perform_*` services."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        row_fields = getattr(self.get_serializer_class(), "row_fields", None)
+        if row_fields and not self.expand:
+            # A serializer that declares `row_fields` represents plain rows as well as instances: reading named
+            # tuples instead of model instances halves the cost of a 1000-row page.
+            queryset = queryset.values_list(*row_fields, named=True)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -31,6 +31,9 @@ class UserSerializer(StrictModelSerializer):
     position_id = serializers.UUIDField(required=False, allow_null=True)
     company_id = serializers.UUIDField(read_only=True)
 
+    # Columns `to_representation` reads: lists without `expand` fetch just these, as named tuples.
+    row_fields = USER_KEYS
+
     class Meta:
         model = User
         fields = [*USER_KEYS, "password"]
@@ -39,10 +42,12 @@ class UserSerializer(StrictModelSerializer):
             "created_at", "updated_at",
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "password" in self.fields:
-            self.fields["password"].required = self.instance is None  # absent on PUT/PATCH = unchanged
+    def validate(self, attrs):
+        # Required on create only (absent on PUT/PATCH = unchanged). Checked here rather than by toggling the
+        # field in __init__, which would build every field for each response, even the read-only ones.
+        if self.instance is None and "password" not in attrs:
+            raise serializers.ValidationError({"password": ["This field is required."]})
+        return attrs
 
     def to_internal_value(self, data):
         if html.is_html_input(data):
@@ -65,7 +70,7 @@ class UserSerializer(StrictModelSerializer):
 
     def to_representation(self, user):
         data = {
-            "id": str(user.pk),
+            "id": str(user.id),
             "email": user.email,
             "first_name": user.first_name,
             "last_name": user.last_name,
