@@ -115,3 +115,18 @@ def test_list_endpoint_applies_the_grammar(client_a, company_a):
     assert client_a.get("/companies", {"id__in": ""}).json()["data"] == []
     body = client_a.get("/companies", {"page": "3"}).json()
     assert body["data"] == [] and body["pagination"]["page"] == 3 and body["pagination"]["has_prev"] is True
+
+
+def test_a_page_that_shows_the_end_needs_no_count_query(client_a, company_a, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the caller, the page (one row more than asked tells that nothing follows)
+        body = client_a.get("/companies").json()
+    assert body["pagination"]["total"] == 1
+
+
+def test_a_full_page_counts(client_a, make_user, company_a, django_assert_num_queries):
+    for index in range(3):
+        make_user(company_a, f"user{index}@acme.test")
+    with django_assert_num_queries(3):  # the caller, the page, the count
+        body = client_a.get("/users", {"limit": "2"}).json()
+    assert body["pagination"] == {"page": 1, "limit": 2, "total": 4, "pages": 2, "has_next": True, "has_prev": False}
+    assert len(body["data"]) == 2

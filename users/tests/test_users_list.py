@@ -175,3 +175,11 @@ def test_position_users_query_count(client_a, many_users, directory_a, django_as
     with django_assert_max_num_queries(3):  # the caller, the position, its users
         response = client_a.get(f"/positions/{directory_a['position']}/users")
     assert len(response.json()) == 550
+
+
+@pytest.mark.django_db
+def test_list_rows_match_the_by_id_representation(client_a, user_a, directory_a):
+    """Lists without `expand` are built from plain rows; they must equal the instance representation."""
+    User.objects.filter(pk=user_a.pk).update(position_id=directory_a["position"], phone_number="+33 1")
+    listed = {row["id"]: row for row in client_a.get("/users").json()["data"]}
+    assert listed[str(user_a.pk)] == client_a.get(f"/users/{user_a.pk}").json()
