@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Load benchmark of the users endpoints: PostgreSQL, gunicorn with 4 sync workers, 1,000 users, Guardian off,
+# wrk with 16 connections. Needs wrk (Debian package `wrk`) and the local PostgreSQL; not part of `make test`.
+# Usage: bench/run.sh [seconds per endpoint]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10}
+DB=identity_bench
+PORT=${BENCH_PORT:-8055}
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+export APP_ENV=development DEBUG=false USE_GUARDIAN_SERVICE=false LOG_LEVEL=WARNING RATELIMIT_ENABLED=false
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${DB}"
+dropdb -h 127.0.0.1 -U postgres --if-exists --force "$DB"
+createdb -h 127.0.0.1 -U postgres "$DB"
+.venv/bin/python manage.py migrate -v0
+seed=$(.venv/bin/python bench/seed.py 1000 | tail -n 1)
+email=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["email"])' "$seed")
+user_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["user_id"])' "$seed")
+token=$(.venv/bin/python manage.py issue_token "$email" --minutes 120)
+
+.venv/bin/gunicorn config.wsgi -w 4 -b "127.0.0.1:${PORT}" --no-control-socket --log-level warning &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:${PORT}/health/live" >/dev/null && break; sleep 0.2; done
+
+run() {
+    local label=$1
+    shift
+    printf '%-32s ' "$label"
+    wrk -t2 -c16 -d"${DURATION}s" -H "Cookie: access_token=${token}" "$@" | awk '/Requests\/sec/ {print $2 " req/s"} /Non-2xx/ {print "  non-2xx: " $NF}'
+}
+run "GET /users/{id}" "http://127.0.0.1:${PORT}/users/${user_id}"
+run "GET /users (50 per page)" "http://127.0.0.1:${PORT}/users"
+run "GET /users?limit=1000" "http://127.0.0.1:${PORT}/users?limit=1000"
+run "PATCH /users/{id}" -s bench/patch.lua "http://127.0.0.1:${PORT}/users/${user_id}"
