@@ -67,8 +67,7 @@ def user_create(*, company_id, data: dict) -> User:
     if selectors.user_email_taken(email=user.email):
         raise Conflict.duplicate("email")
     _set_password(user, data["password"])
-    with transaction.atomic():
-        user.save(force_insert=True)
+    user.save(force_insert=True)  # one INSERT: atomic by itself
     return user
 
 
@@ -87,8 +86,7 @@ def user_update(*, user: User, data: dict) -> User:
         _set_password(user, data["password"])
         changed += ["password", "last_password_change"]
     if changed:
-        with transaction.atomic():
-            user.save(update_fields=[*changed, "updated_at"])
+        user.save(update_fields=[*changed, "updated_at"])  # one UPDATE: atomic by itself
     return user
 
 
