@@ -2,14 +2,11 @@
 
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import (
-    SpectacularJSONAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerView,
-    SpectacularYAMLAPIView,
-)
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
 
-from identity import health
+from identity.docs import RedocView, SwaggerView
+from identity.exception_handler import not_found_view
+from identity.health import HealthView, LiveView, ReadyView
 from identity.views import ConfigView, VersionView
 
 handler400 = "identity.exception_handler.bad_request_view"
@@ -18,15 +15,15 @@ handler404 = "identity.exception_handler.not_found_view"
 handler500 = "identity.exception_handler.server_error_view"
 
 urlpatterns = [
-    re_path(r"^health/?$", health.health, name="health"),
-    re_path(r"^health/live/?$", health.live, name="health-live"),
-    re_path(r"^health/ready/?$", health.ready, name="health-ready"),
+    re_path(r"^health/?$", HealthView.as_view(), name="health"),
+    re_path(r"^health/live/?$", LiveView.as_view(), name="health-live"),
+    re_path(r"^health/ready/?$", ReadyView.as_view(), name="health-ready"),
     re_path(r"^version/?$", VersionView.as_view(), name="version"),
     re_path(r"^config/?$", ConfigView.as_view(), name="config"),
-    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-json"),
-    path("openapi.yaml", SpectacularYAMLAPIView.as_view(), name="openapi-yaml"),
-    path("docs", SpectacularSwaggerView.as_view(url_name="openapi-json"), name="docs"),
-    path("redoc", SpectacularRedocView.as_view(url_name="openapi-json"), name="redoc"),
+    re_path(r"^openapi\.json/?$", SpectacularJSONAPIView.as_view(), name="openapi-json"),
+    re_path(r"^openapi\.yaml/?$", SpectacularYAMLAPIView.as_view(), name="openapi-yaml"),
+    re_path(r"^docs/?$", SwaggerView.as_view(url_name="openapi-json"), name="docs"),
+    re_path(r"^redoc/?$", RedocView.as_view(url_name="openapi-json"), name="redoc"),
     path("admin/", admin.site.urls),
     path("", include("companies.api.urls")),
     path("", include("org.api.urls")),
@@ -34,4 +31,6 @@ urlpatterns = [
     # Static segments first: /users/me/…, /users/password-reset/…, /verify_password, /init-db.
     path("", include("users.api.credential_urls")),
     path("", include("users.api.urls")),
+    # Last: any other path answers the envelope's 404, also with DEBUG on (Django's debug page would list routes).
+    re_path(r"^.*$", not_found_view, name="not-found"),
 ]

@@ -5,7 +5,7 @@ import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions as drf
@@ -111,6 +111,13 @@ def to_response(exc) -> tuple[int, dict, dict] | None:
             return 409, envelope(conflict.message, conflict.errors), headers
         logger.exception("Unmapped integrity error")
         return 409, envelope("Conflict"), headers
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # Connection refused or lost, pool exhausted, database file unavailable: a dependency is down.
+        logger.error("Database unavailable: %s", type(exc).__name__)
+        return 503, envelope("Database unavailable"), headers
+    if isinstance(exc, DatabaseError):
+        logger.exception("Database error")
+        return 500, envelope("Internal server error"), headers
     logger.exception("Unhandled error")
     return 500, envelope("Internal server error"), headers
 

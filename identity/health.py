@@ -6,10 +6,18 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from identity.version import VERSION
+
+_CHECK = inline_serializer("HealthCheck", {
+    "healthy": serializers.BooleanField(), "message": serializers.CharField(),
+    "response_time_ms": serializers.FloatField(required=False),
+})
 
 
 def _check_database() -> dict:
@@ -34,29 +42,52 @@ def _check_cache() -> dict:
     return {"healthy": healthy, "message": "Cache reachable" if healthy else "Cache unreachable"}
 
 
-@require_GET
-def health(request):
-    database = _check_database()
-    healthy = database["healthy"]
-    body = {
-        "status": "healthy" if healthy else "unhealthy",
-        "service": settings.SERVICE_NAME,
-        "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "version": VERSION,
-        "environment": settings.APP_ENV,
-        "checks": {"database": database},
-    }
-    return JsonResponse(body, status=200 if healthy else 503)
+class PublicProbe(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
 
 
-@require_GET
-def live(request):
-    return JsonResponse({"status": "alive"})
+class HealthView(PublicProbe):
+    @extend_schema(operation_id="health", responses={
+        (200, "application/json"): inline_serializer("Health", {
+            "status": serializers.CharField(), "service": serializers.CharField(),
+            "timestamp": serializers.DateTimeField(), "version": serializers.CharField(),
+            "environment": serializers.CharField(),
+            "checks": inline_serializer("HealthChecks", {"database": _CHECK}),
+        }),
+        (503, "application/json"): inline_serializer("Unhealthy", {"status": serializers.CharField()}),
+    })
+    def get(self, request):
+        database = _check_database()
+        healthy = database["healthy"]
+        body = {
+            "status": "healthy" if healthy else "unhealthy",
+            "service": settings.SERVICE_NAME,
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "version": VERSION,
+            "environment": settings.APP_ENV,
+            "checks": {"database": database},
+        }
+        return Response(body, status=200 if healthy else 503)
 
 
-@require_GET
-def ready(request):
-    checks = {"database": _check_database(), "cache": _check_cache()}
-    healthy = all(check["healthy"] for check in checks.values())
-    return JsonResponse({"status": "ready" if healthy else "not_ready", "checks": checks},
+class LiveView(PublicProbe):
+    @extend_schema(operation_id="health_live",
+                   responses=inline_serializer("Live", {"status": serializers.CharField()}))
+    def get(self, request):
+        return Response({"status": "alive"})
+
+
+class ReadyView(PublicProbe):
+    @extend_schema(operation_id="health_ready", responses={
+        (200, "application/json"): inline_serializer("Ready", {
+            "status": serializers.CharField(),
+            "checks": inline_serializer("ReadyChecks", {"database": _CHECK, "cache": _CHECK}),
+        }),
+        (503, "application/json"): inline_serializer("NotReady", {"status": serializers.CharField()}),
+    })
+    def get(self, request):
+        checks = {"database": _check_database(), "cache": _check_cache()}
+        healthy = all(check["healthy"] for check in checks.values())
+        return Response({"status": "ready" if healthy else "not_ready", "checks": checks},
                         status=200 if healthy else 503)

@@ -52,7 +52,7 @@ class BodySizeLimitMiddleware:
 def _known_path(path: str) -> bool:
     # An unknown path answers 404 before 413 (contract §1.5).
     try:
-        resolve(path)
+        match = resolve(path)
     except Resolver404:
         return False
-    return True
+    return match.url_name != "not-found"

@@ -1,5 +1,6 @@
 """System endpoints (contract §10): health probes, version, config, OpenAPI and docs."""
 
+import json
 import os
 import subprocess
 import sys
@@ -37,8 +38,6 @@ def test_health_is_503_when_the_database_is_unreachable(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    import json
-
     status, body, ready_status = json.loads(result.stdout.strip().splitlines()[-1])
     assert status == 503 and ready_status == 503
     assert body["status"] == "unhealthy" and body["checks"]["database"]["healthy"] is False
@@ -112,3 +111,57 @@ def test_docs_ui_uses_local_assets(anon_client, path):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc", "/openapi.json"])
+def test_docs_set_no_cookie_and_load_nothing_from_elsewhere(anon_client, path):
+    response = anon_client.get(path)
+    assert response.status_code == 200
+    assert not response.cookies
+    assert "fonts.googleapis" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/docs/", "/redoc/", "/openapi.json/", "/health/", "/health/live/"])
+def test_system_paths_accept_a_trailing_slash(anon_client, path):
+    assert anon_client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", ["/health", "/health/live", "/health/ready"])
+def test_health_wrong_method_is_a_json_405(anon_client, path, method):
+    assert_error(getattr(anon_client, method)(path), 405)
+
+
+def test_health_answers_head(anon_client):
+    assert anon_client.head("/health").status_code == 200
+
+
+def test_health_probes_are_in_the_schema(anon_client):
+    paths = anon_client.get("/openapi.json").json()["paths"]
+    assert {"/health", "/health/live", "/health/ready"} <= set(paths)
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_unknown_path_is_json_also_in_debug(anon_client, settings, debug):
+    settings.DEBUG = debug
+    assert_error(anon_client.get("/nonexistent"), 404, "Resource not found")
+    assert_error(anon_client.get("/customers//"), 404, "Resource not found")
+
+
+def test_database_unavailable_is_503(tmp_path):
+    """A real process whose database file disappears after start-up: data endpoints answer 503, not 500."""
+    env = {**os.environ, "APP_ENV": "testing", "USE_GUARDIAN_SERVICE": "false",
+           "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"}
+    code = (
+        "import django, json; django.setup();"
+        "from django.test import Client;"
+        "r = Client().get('/companies', HTTP_AUTHORIZATION='Bearer ' + "
+        "__import__('identity.testing.tokens', fromlist=['x']).make_token("
+        "None, sub='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11', company_id='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f12'));"
+        "print(json.dumps([r.status_code, r.json()]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    status, body = json.loads(result.stdout.strip().splitlines()[-1])
+    assert (status, body) == (503, {"message": "Database unavailable"})
