@@ -66,8 +66,16 @@ class InternalTokenRequired(permissions.BasePermission):
             return True
         provided = request.headers.get("X-Internal-Token", "")
         if not hmac.compare_digest(provided.encode(), expected.encode()):
+            # A caller without the token is limited per IP like any other (contract §7.7): guesses at the
+            # internal token are not free.
+            _limit_verify_per_ip(request)
             raise InvalidInternalToken()
         return True
+
+
+def _limit_verify_per_ip(request) -> None:
+    ratelimit.enforce(request, group="verify_password:ip", rate_setting="RATELIMIT_VERIFY_PASSWORD",
+                      value=ratelimit.client_ip(request))
 
 
 class VerifyPasswordView(APIView):
@@ -94,8 +102,7 @@ class VerifyPasswordView(APIView):
             ratelimit.enforce(request, group="verify_password:email", rate_setting="RATELIMIT_VERIFY_PASSWORD_EMAIL",
                               value=email_key)
         else:
-            ratelimit.enforce(request, group="verify_password:ip", rate_setting="RATELIMIT_VERIFY_PASSWORD",
-                              value=ratelimit.client_ip(request))
+            _limit_verify_per_ip(request)
         body = _object_body(request)
         email, password = _text(body, "email"), _text(body, "password")
         if email is None:

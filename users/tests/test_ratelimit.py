@@ -126,9 +126,10 @@ def test_verify_password_with_internal_token_is_limited_per_email(anon_client, u
     assert verify(anon_client, " ADA@acme.test", **token).status_code == 200
     assert_429(verify(anon_client, user_a.email, **token), user_a.email)
     assert verify(anon_client, other.email, **token).status_code == 200
-    # The internal token is checked before the limit.
+    # Without the right token the per-email bucket does not apply: the caller is refused (401) and counted per
+    # IP (1/h here), so its next try is a 429.
     assert_error(verify(anon_client, user_a.email), 401, "Invalid internal token")
-    assert_error(verify(anon_client, user_a.email, HTTP_X_INTERNAL_TOKEN="bad"), 401, "Invalid internal token")
+    assert_429(verify(anon_client, user_a.email, HTTP_X_INTERNAL_TOKEN="bad"), "127.0.0.1")
 
 
 def test_trusted_proxy_gives_each_client_its_bucket(anon_client, user_a, settings):
@@ -240,3 +241,14 @@ def test_unreachable_cache_is_503(anon_client, user_a, settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                                    "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
     assert_error(verify(anon_client, user_a.email), 503, "Rate limit store unavailable")
+
+
+def test_verify_password_without_the_internal_token_is_limited_per_ip(anon_client, user_a, settings):
+    settings.INTERNAL_AUTH_TOKEN = INTERNAL
+    settings.RATELIMIT_VERIFY_PASSWORD = "2/h"
+    fresh_window("127.0.0.1")
+    for wrong in ({}, {"HTTP_X_INTERNAL_TOKEN": "guess-1"}):
+        assert_error(verify(anon_client, user_a.email, **wrong), 401, "Invalid internal token")
+    assert_429(verify(anon_client, user_a.email, HTTP_X_INTERNAL_TOKEN="guess-2"), "127.0.0.1")
+    # The Auth service, with the right token, is counted per email, not in that IP bucket.
+    assert verify(anon_client, user_a.email, HTTP_X_INTERNAL_TOKEN=INTERNAL).status_code == 200
