@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark of the users endpoints: PostgreSQL, gunicorn with 4 sync workers, 1,000 users, Guardian off,
+# Load benchmark of the users endpoints: PostgreSQL, gunicorn (config/gunicorn.conf.py) with 4 workers, 1,000 users, Guardian off,
 # wrk with 16 connections. Needs wrk (Debian package `wrk`) and the local PostgreSQL; not part of `make test`.
 # Usage: bench/run.sh [seconds per endpoint]
 set -euo pipefail
@@ -19,7 +19,9 @@ email=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["email"])' "$
 user_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["user_id"])' "$seed")
 token=$(.venv/bin/python manage.py issue_token "$email" --minutes 120)
 
-.venv/bin/gunicorn config.wsgi -w 4 -b "127.0.0.1:${PORT}" --no-control-socket --log-level warning &
+# The production configuration (sync workers, warm-up, gc.freeze), 4 workers, no access log.
+WEB_CONCURRENCY=4 .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${PORT}" --access-logfile /dev/null \
+    --log-level warning config.wsgi &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:${PORT}/health/live" >/dev/null && break; sleep 0.2; done
@@ -27,6 +29,7 @@ for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:${PORT}/health/live" >/dev/n
 run() {
     local label=$1
     shift
+    wrk -t2 -c16 -d2s -H "Cookie: access_token=${token}" "$@" >/dev/null  # warm-up, not measured
     printf '%-32s ' "$label"
     wrk -t2 -c16 -d"${DURATION}s" -H "Cookie: access_token=${token}" "$@" | awk '/Requests\/sec/ {print $2 " req/s"} /Non-2xx/ {print "  non-2xx: " $NF}'
 }
