@@ -27,18 +27,22 @@ def test_health_shape(anon_client):
     assert isinstance(database["response_time_ms"], float)
 
 
-def test_health_is_503_when_the_database_is_unreachable(tmp_path):
-    """A real process whose database cannot be opened (a SQLite file in a missing folder)."""
-    env = {**os.environ, "APP_ENV": "testing", "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"}
-    code = (
-        "import django, json; django.setup();"
-        "from django.test import Client; r = Client().get('/health'); r2 = Client().get('/health/ready');"
-        "print(json.dumps([r.status_code, r.json(), r2.status_code]))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR,
-                            capture_output=True, text=True, timeout=60)
+def _without_database(tmp_path, code: str, **env) -> list:
+    """Runs `code` (which prints one JSON line) in a fresh process whose SQLite file lies in a missing folder."""
+    environment = {**os.environ, "APP_ENV": "testing", "USE_GUARDIAN_SERVICE": "false",
+                   "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3", **env}
+    result = subprocess.run([sys.executable, "-c", "import django, json; django.setup()\n" + code], env=environment,
+                            cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    status, body, ready_status = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_health_is_503_when_the_database_is_unreachable(tmp_path):
+    status, body, ready_status = _without_database(tmp_path, (
+        "from django.test import Client\n"
+        "r = Client().get('/health'); r2 = Client().get('/health/ready')\n"
+        "print(json.dumps([r.status_code, r.json(), r2.status_code]))"
+    ))
     assert status == 503 and ready_status == 503
     assert body["status"] == "unhealthy" and body["checks"]["database"]["healthy"] is False
 
@@ -149,19 +153,13 @@ def test_unknown_path_is_json_also_in_debug(anon_client, settings, debug):
 
 
 def test_database_unavailable_is_503(tmp_path):
-    """A real process whose database file disappears after start-up: data endpoints answer 503, not 500."""
-    env = {**os.environ, "APP_ENV": "testing", "USE_GUARDIAN_SERVICE": "false",
-           "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"}
-    code = (
-        "import django, json; django.setup();"
-        "from django.test import Client;"
-        "r = Client().get('/companies', HTTP_AUTHORIZATION='Bearer ' + "
-        "__import__('identity.testing.tokens', fromlist=['x']).make_token("
-        "None, sub='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11', company_id='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f12'));"
+    """Data endpoints of a process whose database cannot be opened answer 503, not 500."""
+    status, body = _without_database(tmp_path, (
+        "from django.test import Client\n"
+        "from identity.testing.tokens import make_token\n"
+        "token = make_token(None, sub='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11',"
+        " company_id='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f12')\n"
+        "r = Client().get('/companies', HTTP_AUTHORIZATION='Bearer ' + token)\n"
         "print(json.dumps([r.status_code, r.json()]))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=django_settings.BASE_DIR,
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    status, body = json.loads(result.stdout.strip().splitlines()[-1])
+    ))
     assert (status, body) == (503, {"message": "Database unavailable"})
