@@ -293,6 +293,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["identity.schema.contract_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "identity.schema.contract_shapes",
+    ],
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": "users.models.Language"},
 }
 

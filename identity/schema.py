@@ -45,3 +45,54 @@ class AutoSchema(BaseAutoSchema):
 def contract_paths(endpoints):
     """drf-spectacular preprocessing hook: document the contract's paths, without the optional trailing slash."""
     return [(path.rstrip("/") or "/", regex, method, callback) for path, regex, method, callback in endpoints]
+
+
+# Keys that appear only when `expand` asks for them (contract §5): documented, never required.
+EXPAND_KEYS = frozenset({"parent", "children", "positions", "organization_unit", "position"})
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "message": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "reason": {"type": "string", "description": "Guardian's reason, on a 403 denial"},
+    },
+}
+ERROR_TEXTS = {
+    "400": "Validation error, malformed id or body",
+    "401": "Missing or invalid JWT token",
+    "403": "Denied by Guardian",
+    "404": "Resource not found (also another company's)",
+    "409": "Conflict",
+    "503": "Guardian or the database unavailable",
+}
+
+
+def contract_shapes(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the shared error envelope on every operation, UUID path ids, and
+    expand-only keys marked optional."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    for component in schemas.values():
+        if "required" in component:
+            component["required"] = [key for key in component["required"] if key not in EXPAND_KEYS]
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "path" and parameter["name"].endswith("_id"):
+                    parameter["schema"] = {"type": "string", "format": "uuid"}
+            codes = []
+            if operation.get("security") != [{}]:
+                codes += ["401", "403", "503"]
+            if "{" in path:
+                codes += ["400", "404"]
+            if method in ("post", "put", "patch"):
+                codes += ["400", "409"]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(code, {
+                    "description": ERROR_TEXTS[code],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                })
+    return result

@@ -163,3 +163,17 @@ def test_database_unavailable_is_503(tmp_path):
         "print(json.dumps([r.status_code, r.json()]))"
     ))
     assert (status, body) == (503, {"message": "Database unavailable"})
+
+
+def test_schema_declares_the_error_envelope_and_uuid_path_ids(anon_client):
+    schema = anon_client.get("/openapi.json").json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["message"]
+    operation = schema["paths"]["/companies/{company_id}"]["patch"]
+    for code in ("400", "401", "403", "404", "409", "503"):
+        assert operation["responses"][code]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"}
+    (parameter,) = [p for p in operation["parameters"] if p["in"] == "path"]
+    assert parameter["schema"] == {"type": "string", "format": "uuid"}
+    unit = schema["components"]["schemas"]["OrganizationUnit"]
+    assert {"parent", "children", "positions"} <= set(unit["properties"])
+    assert not {"parent", "children", "positions"} & set(unit.get("required", []))
