@@ -14,6 +14,12 @@ class DomainError(Exception):
         self.extra = extra or {}
 
 
+def missing_reference(value) -> str:
+    """DRF's own text for a body reference naming no row of the caller's company (the contract keeps DRF's
+    defaults where it quotes none)."""
+    return f'Invalid pk "{value}" - object does not exist.'
+
+
 class ValidationFailed(DomainError):
     status = 400
     message = "Validation error"

@@ -6,7 +6,8 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from companies.models import Company
-from identity.exceptions import NotFound, ValidationFailed
+from identity.exceptions import NotFound, ValidationFailed, missing_reference
+from identity.services import save_changes
 from org import selectors
 from org.models import MAX_DEPTH, MAX_LEVEL, OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
@@ -18,11 +19,6 @@ UNIT_NOT_FOUND = "Organization unit not found"
 OWN_PARENT = "An organization unit cannot be its own parent."
 UNDER_DESCENDANT = "Cannot move a unit under its own descendant."
 TOO_DEEP = f"Maximum depth is {MAX_DEPTH}."
-
-
-def _missing_reference(value) -> str:
-    # DRF's own text for a relation naming no row (the contract keeps DRF's defaults where it quotes none).
-    return f'Invalid pk "{value}" - object does not exist.'
 
 
 def _lock_company(company_id) -> None:
@@ -44,17 +40,7 @@ def _company_unit(*, company_id, pk, missing: Exception) -> OrganizationUnit:
 
 def _parent_for(*, company_id, parent_id) -> OrganizationUnit:
     return _company_unit(company_id=company_id, pk=parent_id,
-                         missing=ValidationFailed.field("parent_id", _missing_reference(parent_id)))
-
-
-def _save_fields(instance, data: dict, fields: tuple[str, ...], changed: list[str]) -> None:
-    """Copies the named `fields` present in `data` onto `instance` and saves what changed (plus `updated_at`)."""
-    for key in fields:
-        if key in data:
-            setattr(instance, key, data[key])
-            changed.append(key)
-    if changed:
-        instance.save(update_fields=[*changed, "updated_at"])
+                         missing=ValidationFailed.field("parent_id", missing_reference(parent_id)))
 
 
 def org_unit_create(*, company_id, data: dict) -> OrganizationUnit:
@@ -92,7 +78,7 @@ def org_unit_update(*, unit: OrganizationUnit, data: dict) -> OrganizationUnit:
             if data["parent_id"] != unit.parent_id:
                 _move(unit, data["parent_id"])
                 changed += ["parent", "path", "level"]
-        _save_fields(unit, data, UNIT_FIELDS, changed)
+        save_changes(unit, data, UNIT_FIELDS, also=tuple(changed))
     return unit
 
 
@@ -171,10 +157,10 @@ def position_update(*, position: Position, data: dict) -> Position:
             _lock_company(position.company_id)
             position.organization_unit = _company_unit(
                 company_id=position.company_id, pk=unit_id,
-                missing=ValidationFailed.field("organization_unit_id", _missing_reference(unit_id)),
+                missing=ValidationFailed.field("organization_unit_id", missing_reference(unit_id)),
             )
             changed.append("organization_unit")
-        _save_fields(position, data, POSITION_FIELDS, changed)
+        save_changes(position, data, POSITION_FIELDS, also=tuple(changed))
     return position
 
 

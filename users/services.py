@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from companies.models import Company
 from companies.services import company_create
-from identity.exceptions import Conflict, Forbidden, ValidationFailed
+from identity.exceptions import Conflict, Forbidden, ValidationFailed, missing_reference
+from org import services as org_services
 from org.models import OrganizationUnit, Position
 from users import selectors
 from users.models import User
@@ -28,17 +29,12 @@ ALREADY_INITIALIZED = "Identity already initialized"
 INIT_DB_LOCK_KEY = 0x1D_1417
 
 
-def _missing_reference(value) -> str:
-    # DRF's own text for a relation naming no row (the contract keeps DRF's defaults where it quotes none).
-    return f'Invalid pk "{value}" - object does not exist.'
-
-
 def _validate(user: User, data: dict) -> None:
     """400 errors for a position outside the user's company and a password the policy refuses (both at once)."""
     errors = {}
     position_id = data.get("position_id")
     if position_id is not None and selectors.position_of_company(company_id=user.company_id, pk=position_id) is None:
-        errors["position_id"] = [_missing_reference(position_id)]
+        errors["position_id"] = [missing_reference(position_id)]
     if "password" in data:
         # `user` already carries the new attributes, so the similarity rule compares against them.
         problems = password_problems(data["password"] or "", user=user)
@@ -111,11 +107,9 @@ def tenant_bootstrap(*, company_data: dict, user_data: dict) -> Bootstrap:
     """
     with transaction.atomic():
         company = company_create(data=company_data)
-        unit = OrganizationUnit(company=company, name=DEFAULT_UNIT_NAME, parent=None, level=0)
-        unit.path = str(unit.pk)  # a root's path is its own id
-        unit.save(force_insert=True)
-        position = Position.objects.create(company=company, organization_unit=unit, title=ADMIN_POSITION_TITLE,
-                                           level=0)
+        unit = org_services.org_unit_create(company_id=company.pk, data={"name": DEFAULT_UNIT_NAME})
+        position = org_services.position_create(company_id=company.pk, organization_unit_id=unit.pk,
+                                                data={"title": ADMIN_POSITION_TITLE, "level": 0})
         user_fields = {key: value for key, value in user_data.items() if key != "position_id"}
         user = user_create(company_id=company.pk, data={**user_fields, "position_id": position.pk})
     logger.info("Tenant bootstrapped: company_id=%s admin user_id=%s", company.pk, user.pk)
