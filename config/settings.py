@@ -132,6 +132,10 @@ if DATABASE_URL:
                     "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
                 },
                 "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+                # Server-side parameters let psycopg prepare the statements a process repeats (the caller's user,
+                # path objects, list pages): PostgreSQL then skips parsing and planning them. Turn off behind a
+                # transaction-pooling proxy (PgBouncer in transaction mode), which cannot keep prepared statements.
+                "server_side_binding": env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
             }
         )
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
