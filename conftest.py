@@ -36,8 +36,10 @@ def guardian(guardian_server, settings):
 
 @pytest.fixture(autouse=True)
 def _test_defaults(settings):
-    """A fast hasher (one test per hasher runs the real one) and a cache namespace of each test's own."""
+    """A fast hasher (one test per hasher runs the real one), no response-time floor on the reset endpoints, and a
+    cache namespace of each test's own."""
     settings.PASSWORD_HASHERS = FAST_HASHERS
+    settings.PASSWORD_RESET_MIN_RESPONSE_SECONDS = 0  # tests of the floor set it themselves
     caches = {name: dict(config) for name, config in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"t{uuid.uuid4().hex}"
     settings.CACHES = caches

@@ -12,6 +12,13 @@ COMPANY_FIELDS = (
 )
 
 
+def company_lock(*, company_id) -> None:
+    """Serialises, per company, the writes that must see a stable organization tree (unit creates, moves and
+    deletes, position placements, users taking a position): a row lock on PostgreSQL; SQLite's write transaction
+    already serialises writers. Call inside `transaction.atomic()`."""
+    Company.objects.select_for_update().only("pk").get(pk=company_id)
+
+
 def company_create(*, data: dict) -> Company:
     """Creates a company; raises Conflict on a name already taken (case-insensitively)."""
     if selectors.company_name_taken(name=data["name"]):

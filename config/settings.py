@@ -178,6 +178,9 @@ LOCKOUT_MAX_FAILURES = env.int("LOCKOUT_MAX_FAILURES", default=10)
 LOCKOUT_SECONDS = env.int("LOCKOUT_SECONDS", default=900)
 PASSWORD_RESET_OTP_TTL_MINUTES = env.int("PASSWORD_RESET_OTP_TTL_MINUTES", default=15)
 PASSWORD_RESET_OTP_MAX_ATTEMPTS = env.int("PASSWORD_RESET_OTP_MAX_ATTEMPTS", default=3)
+# The public reset endpoints answer no sooner than this, whether the email is known or not: the work done for a
+# known account (a code written, a mail queued) would otherwise show in the response time.
+PASSWORD_RESET_MIN_RESPONSE_SECONDS = env.float("PASSWORD_RESET_MIN_RESPONSE_SECONDS", default=0.2)
 INTERNAL_AUTH_TOKEN = env.str("INTERNAL_AUTH_TOKEN", default="")
 if not INTERNAL_AUTH_TOKEN and not LENIENT_ENV:
     _refuse("INTERNAL_AUTH_TOKEN")
@@ -277,7 +280,7 @@ WHITENOISE_USE_FINDERS = LENIENT_ENV
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["identity.authentication.CookieJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["identity.permissions.GuardianPermission"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["identity.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "identity.pagination.EnvelopePagination",
     "DEFAULT_SCHEMA_CLASS": "identity.schema.AutoSchema",
@@ -292,6 +295,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Companies, users, organization units, positions, customers and subcontractors.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are public: a stale access_token cookie in the browser must not turn them into a 401.
+    "SERVE_AUTHENTICATION": [],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -4,7 +4,7 @@ import logging
 import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
@@ -102,6 +102,9 @@ def to_response(exc) -> tuple[int, dict, dict] | None:
         return 404, envelope("Resource not found"), headers
     if isinstance(exc, RequestDataTooBig):
         return 413, envelope("Request body too large"), headers
+    if isinstance(exc, (SuspiciousOperation, BadRequest)):
+        # e.g. more query parameters or multipart fields than DATA_UPLOAD_MAX_NUMBER_FIELDS allows
+        return 400, envelope("Bad request"), headers
     if isinstance(exc, DjangoPermissionDenied):
         return 403, envelope("Access denied"), headers
     if isinstance(exc, IntegrityError):

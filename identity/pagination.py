@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
+MAX_OFFSET = 2**31
 
 
 def _int_param(request, name: str) -> int | None:
@@ -23,6 +24,9 @@ class EnvelopePagination(BasePagination):
         limit = _int_param(request, "limit")
         self.limit = DEFAULT_LIMIT if limit is None else min(max(limit, 1), MAX_LIMIT)
         offset = (self.page - 1) * self.limit
+        if offset > MAX_OFFSET:  # far past any data, and past what the database's integers hold
+            self.total = queryset.count()
+            return []
         # One row more than the page tells whether anything follows: when nothing does, the total is known
         # without a COUNT query (a first page, or any page short of `limit`, costs one query instead of two).
         rows = list(queryset[offset : offset + self.limit + 1])

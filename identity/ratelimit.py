@@ -11,6 +11,7 @@ from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
 from identity.exceptions import TooManyRequests, Unavailable
+from identity.parsers import is_storable_text
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +88,9 @@ def json_email(request) -> str:
     """
     try:
         body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError, RawPostDataException):
+    except (ValueError, UnicodeDecodeError, RawPostDataException, RecursionError):
         return ""
-    if not isinstance(body, dict) or not isinstance(body.get("email"), str):
+    if not isinstance(body, dict) or not isinstance(body.get("email"), str) or not is_storable_text(body["email"]):
         return ""
     return body["email"].strip().lower()
 

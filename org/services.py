@@ -5,7 +5,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from companies.models import Company
+from companies.services import company_lock
 from identity.exceptions import NotFound, ValidationFailed, missing_reference
 from identity.services import save_changes
 from org import selectors
@@ -19,11 +19,6 @@ UNIT_NOT_FOUND = "Organization unit not found"
 OWN_PARENT = "An organization unit cannot be its own parent."
 UNDER_DESCENDANT = "Cannot move a unit under its own descendant."
 TOO_DEEP = f"Maximum depth is {MAX_DEPTH}."
-
-
-def _lock_company(company_id) -> None:
-    """Serialises the tree writes of one company (row lock on PostgreSQL; SQLite's write lock does it there)."""
-    Company.objects.select_for_update().only("pk").get(pk=company_id)
 
 
 def _unit_path(parent: OrganizationUnit | None, pk) -> str:
@@ -50,7 +45,7 @@ def org_unit_create(*, company_id, data: dict) -> OrganizationUnit:
     with transaction.atomic():
         parent = None
         if parent_id is not None:
-            _lock_company(company_id)
+            company_lock(company_id=company_id)
             parent = _parent_for(company_id=company_id, parent_id=parent_id)
             if parent.level + 1 > MAX_LEVEL:
                 raise ValidationFailed.field("parent_id", TOO_DEEP)
@@ -70,7 +65,7 @@ def org_unit_update(*, unit: OrganizationUnit, data: dict) -> OrganizationUnit:
     with transaction.atomic():
         changed = []
         if "parent_id" in data:
-            _lock_company(unit.company_id)
+            company_lock(company_id=unit.company_id)
             # Re-read after the lock: a concurrent move may have changed this unit's path.
             unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
             if unit is None:
@@ -113,7 +108,7 @@ def org_unit_delete(*, unit: OrganizationUnit) -> None:
     A constant number of statements whatever the subtree's size. Raises NotFound when the unit vanished meanwhile.
     """
     with transaction.atomic():
-        _lock_company(unit.company_id)
+        company_lock(company_id=unit.company_id)
         unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
         if unit is None:
             raise NotFound(UNIT_NOT_FOUND)
@@ -141,7 +136,7 @@ def position_create(*, company_id, organization_unit_id, data: dict) -> Position
     """Creates a position in a unit of the company; raises NotFound("Organization unit not found") otherwise."""
     with transaction.atomic():
         # The same lock as unit deletes, so a position cannot land in a unit being deleted.
-        _lock_company(company_id)
+        company_lock(company_id=company_id)
         unit = _company_unit(company_id=company_id, pk=organization_unit_id, missing=NotFound(UNIT_NOT_FOUND))
         return Position.objects.create(
             company_id=company_id, organization_unit=unit, **{key: data[key] for key in POSITION_FIELDS if key in data}
@@ -154,7 +149,7 @@ def position_update(*, position: Position, data: dict) -> Position:
         changed = []
         unit_id = data.get("organization_unit_id", position.organization_unit_id)
         if unit_id != position.organization_unit_id:
-            _lock_company(position.company_id)
+            company_lock(company_id=position.company_id)
             position.organization_unit = _company_unit(
                 company_id=position.company_id, pk=unit_id,
                 missing=ValidationFailed.field("organization_unit_id", missing_reference(unit_id)),

@@ -8,7 +8,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from companies.models import Company
-from companies.services import company_create
+from companies.services import company_create, company_lock
 from identity.exceptions import Conflict, Forbidden, ValidationFailed, missing_reference
 from org import services as org_services
 from org.models import OrganizationUnit, Position
@@ -44,6 +44,18 @@ def _validate(user: User, data: dict) -> None:
         raise ValidationFailed(errors=errors)
 
 
+@contextmanager
+def _position_guard(user: User, data: dict):
+    """Giving a user a position checks it and saves under the company's tree lock, so that a concurrent delete of
+    the position's unit cannot slip between the check and the write; other writes are one plain statement."""
+    if data.get("position_id") is None:
+        yield
+        return
+    with transaction.atomic():
+        company_lock(company_id=user.company_id)
+        yield
+
+
 def _set_password(user: User, password: str) -> None:
     user.set_password(password)
     user.last_password_change = timezone.now()
@@ -59,11 +71,12 @@ def user_create(*, company_id, data: dict) -> User:
         raise ValidationFailed.field("password", "This field is required.")
     user = User(company_id=company_id, position_id=data.get("position_id"),
                 **{key: data[key] for key in USER_FIELDS if key in data})
-    _validate(user, data)
-    if selectors.user_email_taken(email=user.email):
-        raise Conflict.duplicate("email")
-    _set_password(user, data["password"])
-    user.save(force_insert=True)  # one INSERT: atomic by itself
+    with _position_guard(user, data):
+        _validate(user, data)
+        if selectors.user_email_taken(email=user.email):
+            raise Conflict.duplicate("email")
+        _set_password(user, data["password"])
+        user.save(force_insert=True)
     return user
 
 
@@ -75,14 +88,15 @@ def user_update(*, user: User, data: dict) -> User:
     if "position_id" in data:
         user.position_id = data["position_id"]
         changed.append("position")
-    _validate(user, data)
-    if "email" in data and selectors.user_email_taken(email=user.email, exclude_pk=user.pk):
-        raise Conflict.duplicate("email")
-    if "password" in data:
-        _set_password(user, data["password"])
-        changed += ["password", "last_password_change"]
-    if changed:
-        user.save(update_fields=[*changed, "updated_at"])  # one UPDATE: atomic by itself
+    with _position_guard(user, data):
+        _validate(user, data)
+        if "email" in data and selectors.user_email_taken(email=user.email, exclude_pk=user.pk):
+            raise Conflict.duplicate("email")
+        if "password" in data:
+            _set_password(user, data["password"])
+            changed += ["password", "last_password_change"]
+        if changed:
+            user.save(update_fields=[*changed, "updated_at"])
     return user
 
 

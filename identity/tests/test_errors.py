@@ -65,3 +65,28 @@ def test_unexpected_errors_are_500_without_details():
 def test_scoped_viewset_cannot_be_unscoped(method):
     with pytest.raises(ImproperlyConfigured):
         type("LeakyViewSet", (CrudViewSet,), {method: lambda self: None})
+
+
+@pytest.mark.parametrize("body", [b'{"name": "a\\u0000b"}', b'{"name": "\\ud800"}', b'{"\\ud800": 1}',
+                                  b'{"name": "ok", "website": ["\\udfff"]}'])
+def test_json_that_is_not_storable_text_is_400(client_a, body):
+    before = Company.objects.count()
+    response = client_a.generic("POST", "/companies", body, content_type="application/json")
+    assert_error(response, 400)
+    assert Company.objects.count() == before
+
+
+@pytest.mark.parametrize("path", ["/companies", "/init-db", "/verify_password", "/users/password-reset/confirm"])
+def test_deeply_nested_json_is_400_not_500(client_a, path):
+    response = client_a.generic("POST", path, b"[" * 100_000, content_type="application/json")
+    assert response.status_code in (400, 403), response.content[:200]  # init-db: initialised → 403 first
+    assert_error(response, response.status_code)
+
+
+def test_too_many_query_parameters_is_400(client_a):
+    assert_error(client_a.get("/companies?" + "&".join(f"p{i}=1" for i in range(1001))), 400, "Bad request")
+
+
+def test_page_far_past_the_end_is_an_empty_page(client_a, company_a):
+    body = client_a.get("/companies", {"page": str(2 * 10**17)}).json()
+    assert body["data"] == [] and body["pagination"]["page"] == 2 * 10**17 and body["pagination"]["total"] == 1

@@ -1,6 +1,8 @@
 """HTTP wiring of the credential endpoints (contract §7): verify, change, admin reset, reset by emailed code."""
 
 import hmac
+import time
+from functools import wraps
 
 from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
@@ -166,6 +168,23 @@ class AdminPasswordResetViewSet(CompanyScopedViewSet):
 
 
 # --- /users/password-reset/* ------------------------------------------------------------------
+def _uniform_timing(handler):
+    """Answers no sooner than PASSWORD_RESET_MIN_RESPONSE_SECONDS after the request started, whatever happened
+    (known or unknown email, success or error), so the response time does not tell which accounts exist."""
+
+    @wraps(handler)
+    def wrapped(self, request, *args, **kwargs):
+        started = time.monotonic()
+        try:
+            return handler(self, request, *args, **kwargs)
+        finally:
+            left = settings.PASSWORD_RESET_MIN_RESPONSE_SECONDS - (time.monotonic() - started)
+            if left > 0:
+                time.sleep(left)
+
+    return wrapped
+
+
 class PasswordResetRequestView(APIView):
     """Always the same 200, whatever the email, the body or the email delivery (only the rate limit shows)."""
 
@@ -177,6 +196,7 @@ class PasswordResetRequestView(APIView):
         request=inline_serializer("PasswordResetRequestInput", {"email": serializers.EmailField()}),
         responses={200: _message("PasswordResetRequested", RESET_REQUESTED), 429: _message("TooManyRequestsReset")},
     )
+    @_uniform_timing
     def post(self, request):
         ratelimit.enforce(request, group="password_reset_request:ip", rate_setting="RATELIMIT_RESET_REQUEST_IP",
                           value=ratelimit.client_ip(request))
@@ -208,6 +228,7 @@ class PasswordResetConfirmView(APIView):
                                         description="Missing fields, policy errors or an invalid email/code"),
                    429: _message("TooManyRequestsConfirm")},
     )
+    @_uniform_timing
     def post(self, request):
         ratelimit.enforce(request, group="password_reset_confirm", rate_setting="RATELIMIT_RESET_CONFIRM",
                           value=ratelimit.client_ip(request))

@@ -294,3 +294,32 @@ def test_smtp_sink_is_a_real_smtp_server(smtp_server):
         client.sendmail("a@acme.test", ["b@acme.test"], "Subject: hi\r\n\r\nbody")
     [message] = smtp_server.wait_for(1)
     assert message["Subject"] == "hi"
+
+
+@pytest.mark.parametrize("body", [b'{"email": "\\ud800@acme.test"}', b'{"email": "ada\\u0000@acme.test"}',
+                                  b"[" * 100_000])
+def test_request_with_unreadable_bodies_still_answers_200(anon_client, user_a, body, smtp_server):
+    response = anon_client.generic("POST", "/users/password-reset/request", body, content_type="application/json")
+    assert response.status_code == 200 and response.json() == REQUESTED
+    assert not PasswordResetCode.objects.exists()
+
+
+def test_confirm_with_unstorable_code_is_400_and_uses_no_attempt(anon_client, user_a, smtp_server):
+    request_code(anon_client, user_a.email)
+    smtp_server.wait_for(1)
+    body = b'{"email": "ada@acme.test", "otp_code": "\\ud800", "new_password": "' + NEW_PASSWORD.encode() + b'"}'
+    assert_error(anon_client.generic("POST", "/users/password-reset/confirm", body,
+                                     content_type="application/json"), 400)
+    assert PasswordResetCode.objects.get(user=user_a).attempts == 0
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_reset_endpoints_answer_no_sooner_than_the_floor(anon_client, user_a, settings, known):
+    """Known and unknown emails take at least the same floor, so timing does not tell which accounts exist."""
+    settings.PASSWORD_RESET_MIN_RESPONSE_SECONDS = 0.3
+    email = user_a.email if known else "nobody@acme.test"
+    for send in (lambda: request_code(anon_client, email), lambda: confirm(anon_client, email, "000000")):
+        started = time.monotonic()
+        response = send()
+        assert time.monotonic() - started >= 0.3
+        assert response.status_code in (200, 400)

@@ -203,3 +203,11 @@ def test_werkzeug_hasher_refuses_malformed_hashes():
     for bad in ["werkzeug$", "werkzeug$scrypt:1:2$salt$00", "werkzeug$pbkdf2:nope:10$salt$00",
                 "werkzeug$md5$salt$00", "werkzeug$pbkdf2:sha256:1000$salt$é", "werkzeug$pbkdf2:sha256:x$s$00"]:
         assert not hasher.verify("pw", bad), bad
+
+
+@pytest.mark.parametrize("body", [b'{"email": "ada@acme.test", "password": "\\ud800abc"}',
+                                  b'{"email": "ada\\u0000@acme.test", "password": "x"}',
+                                  b'{"email": "\\ud800@acme.test", "password": "x"}'])
+def test_verify_with_text_that_is_not_storable_is_400_not_500(anon_client, user_a, body):
+    response = anon_client.generic("POST", "/verify_password", body, content_type="application/json")
+    assert_error(response, 400)
