@@ -243,8 +243,8 @@ RATELIMIT_RESET_CONFIRM = env.str("RATELIMIT_RESET_CONFIRM", default="10/15m")
 RATELIMIT_CHANGE_PASSWORD = env.str("RATELIMIT_CHANGE_PASSWORD", default="10/15m")
 RATELIMIT_INIT_DB = env.str("RATELIMIT_INIT_DB", default="10/h")
 # users.User.email is unique through a case-insensitive constraint (Lower(email)), stricter than the plain
-# `unique=True` that auth.E003 looks for.
-SILENCED_SYSTEM_CHECKS = ["auth.E003"]
+# `unique=True` that auth.E003/W004 look for (W004 once the backend is not ModelBackend itself).
+SILENCED_SYSTEM_CHECKS = ["auth.E003", "auth.W004"]
 if not CACHE_URL:
     if RATELIMIT_ENABLED and not LENIENT_ENV:
         _refuse("CACHE_URL", "is required with RATELIMIT_ENABLED=true (rate limits need a shared cache)")
