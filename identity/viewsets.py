@@ -86,7 +86,8 @@ class CompanyScopedViewSet(GenericViewSet):
         return context
 
     def _parse_expand(self, request) -> frozenset:
-        if request.method not in ("GET", "HEAD") or not self.expandable:
+        # `expand` belongs to the list and the by-id GET (contract §5), not to writes or sub-collections.
+        if request.method not in ("GET", "HEAD") or self.action not in ("list", "retrieve") or not self.expandable:
             return frozenset()
         raw = request.query_params.get("expand", "")
         names = {item.strip().lower() for item in raw.split(",")}

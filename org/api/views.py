@@ -41,10 +41,6 @@ class OrganizationUnitViewSet(CrudViewSet):
     def perform_destroy(self, instance):
         services.org_unit_delete(unit=instance)
 
-    def _path_unit(self) -> OrganizationUnit:
-        self.expand = frozenset()  # `expand` belongs to the list and by-id GET only
-        return self.get_object()
-
     def _array(self, serializer_class, queryset) -> Response:
         return Response(serializer_class(queryset, many=True, context=self.get_serializer_context()).data)
 
@@ -52,7 +48,7 @@ class OrganizationUnitViewSet(CrudViewSet):
     @action(detail=True, methods=["get"], guardian_resource="organization_unit_children",
             guardian_operations={"GET": "LIST"}, **_ARRAY)
     def children(self, request, unit_id=None):
-        return self._array(OrganizationUnitSerializer, selectors.org_unit_children(unit=self._path_unit()))
+        return self._array(OrganizationUnitSerializer, selectors.org_unit_children(unit=self.get_object()))
 
     @extend_schema(methods=["GET"], responses=PositionSerializer(many=True), summary="The unit's positions, by title")
     @extend_schema(methods=["POST"], request=UnitPositionSerializer, responses={201: PositionSerializer},
@@ -60,7 +56,7 @@ class OrganizationUnitViewSet(CrudViewSet):
     @action(detail=True, methods=["get", "post"], guardian_resource="organization_unit_positions",
             guardian_operations={"GET": "LIST", "POST": "CREATE"}, **_ARRAY)
     def positions(self, request, unit_id=None):
-        unit = self._path_unit()
+        unit = self.get_object()
         if request.method != "POST":
             return self._array(PositionSerializer, selectors.org_unit_positions(unit=unit))
         data = request.data
@@ -78,13 +74,13 @@ class OrganizationUnitViewSet(CrudViewSet):
     @action(detail=True, methods=["get"], guardian_resource="organization_unit_descendants",
             guardian_operations={"GET": "LIST"}, **_ARRAY)
     def descendants(self, request, unit_id=None):
-        return self._array(OrganizationUnitSerializer, selectors.org_unit_descendants(unit=self._path_unit()))
+        return self._array(OrganizationUnitSerializer, selectors.org_unit_descendants(unit=self.get_object()))
 
     @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="The units above this one, root first")
     @action(detail=True, methods=["get"], guardian_resource="organization_unit_ancestors",
             guardian_operations={"GET": "LIST"}, **_ARRAY)
     def ancestors(self, request, unit_id=None):
-        return self._array(OrganizationUnitSerializer, selectors.org_unit_ancestors(unit=self._path_unit()))
+        return self._array(OrganizationUnitSerializer, selectors.org_unit_ancestors(unit=self.get_object()))
 
 
 class PositionViewSet(CrudViewSet):
