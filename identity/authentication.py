@@ -1,6 +1,7 @@
 """JWT authentication from the `access_token` cookie (or `Authorization: Bearer`), as issued by the Auth service."""
 
 import uuid
+from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -27,10 +28,16 @@ def read_raw_token(request) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4)
+def _token_backend(secret: str) -> TokenBackend:
+    # One per secret: building it looks up PyJWT's algorithm table on every request otherwise.
+    return TokenBackend("HS256", signing_key=secret)
+
+
 def decode_token(raw: str) -> dict:
     """Claims of a valid HS256 token signed with `JWT_SECRET`; raises AuthenticationFailed otherwise."""
     try:
-        claims = TokenBackend("HS256", signing_key=settings.JWT_SECRET).decode(raw)
+        claims = _token_backend(settings.JWT_SECRET).decode(raw)
     except TokenBackendError:
         raise exceptions.AuthenticationFailed(INVALID_TOKEN) from None
     if not isinstance(claims, dict):
