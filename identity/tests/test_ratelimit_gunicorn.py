@@ -79,7 +79,8 @@ def gunicorn_server():
     }
     log = tempfile.TemporaryFile()
     process = subprocess.Popen(
-        [_gunicorn(), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60"],
+        [_gunicorn(), "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--timeout", "60",
+         "--no-control-socket"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
