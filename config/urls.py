@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("partners.api.urls")),
     # Static segments first: /users/me/…, /users/password-reset/…, /verify_password, /init-db.
     path("", include("users.api.credential_urls")),
+    path("", include("users.api.rbac_urls")),
     path("", include("users.api.urls")),
     # Last: any other path answers the envelope's 404, also with DEBUG on (Django's debug page would list routes).
     re_path(r"^.*$", not_found_view, name="not-found"),

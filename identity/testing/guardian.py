@@ -24,11 +24,22 @@ class GuardianFake(FakeServer):
             self.user_roles: dict[str, dict] = {}
             self.role_policies: dict[str, list] = {}
             self.policy_permissions: dict[str, list] = {}
+            # Look-ups only (every call but /check-access): a failure mode, a delay per first path segment
+            # ("user-roles", "roles", "policies"), canned answers per (method, path), and which list replies are
+            # wrapped in an object ({"roles": [...]}) rather than sent as a bare list.
+            self.upstream_mode: str | None = None  # fail | hang | drop | invalid_json
+            self.delays: dict[str, float] = {}
+            self.answers: dict[tuple[str, str], tuple[int, object]] = {}
+            self.wrap = {"roles": False, "policies": True, "permissions": False}
 
     # --- what tests read --------------------------------------------------------------
     def checks(self) -> list[dict]:
         """The bodies of the check-access calls received, in order."""
         return [call.json() for call in self.calls if call.path == "/check-access"]
+
+    def lookups(self) -> list[FakeRequest]:
+        """The calls received other than check-access, in order."""
+        return [call for call in self.calls if call.path != "/check-access"]
 
     def deny(self, resource_name: str, operation: str):
         self.rules[(resource_name, operation)] = False
@@ -48,7 +59,28 @@ class GuardianFake(FakeServer):
             return 200, "<html>not json</html>", {"Content-Type": "text/html"}
         if request.path == "/check-access" and request.method == "POST":
             return self._check_access(request, mode)
+        return self._lookup(request)
+
+    def _lookup(self, request: FakeRequest):
+        delay = self.delays.get(request.path.strip("/").split("/")[0])
+        if delay:
+            time.sleep(delay)
+        mode = self.upstream_mode
+        if mode == "hang":
+            time.sleep(self.hang_seconds)
+        if mode == "drop":
+            return None
+        if mode == "fail":
+            return 503, {"error": "unavailable"}, {}
+        if mode == "invalid_json":
+            return 200, "<html>not json</html>", {"Content-Type": "text/html"}
+        canned = self.answers.get((request.method, request.path))
+        if canned is not None:
+            return canned[0], canned[1], {}
         return self._rbac(request)
+
+    def _list(self, key: str, items: list):
+        return {key: items} if self.wrap.get(key) else items
 
     def _check_access(self, request: FakeRequest, mode: str):
         body = request.json() or {}
@@ -65,7 +97,7 @@ class GuardianFake(FakeServer):
         parts = request.path.strip("/").split("/")
         if parts == ["user-roles"] and request.method == "GET":
             user_id = request.query.get("user_id")
-            return 200, [ur for ur in self.user_roles.values() if ur["user_id"] == user_id], {}
+            return 200, self._list("roles", [ur for ur in self.user_roles.values() if ur["user_id"] == user_id]), {}
         if parts == ["user-roles"] and request.method == "POST":
             body = request.json() or {}
             if body.get("role_id") not in self.roles:
@@ -91,9 +123,9 @@ class GuardianFake(FakeServer):
         if len(parts) == 3 and parts[0] == "roles" and parts[2] == "policies":
             if parts[1] not in self.role_policies:
                 return 404, {"error": "Not found"}, {}
-            return 200, {"policies": self.role_policies[parts[1]]}, {}
+            return 200, self._list("policies", self.role_policies[parts[1]]), {}
         if len(parts) == 3 and parts[0] == "policies" and parts[2] == "permissions":
             if parts[1] not in self.policy_permissions:
                 return 404, {"error": "Not found"}, {}
-            return 200, self.policy_permissions[parts[1]], {}
+            return 200, self._list("permissions", self.policy_permissions[parts[1]]), {}
         return 404, {"error": "Not found"}, {}
