@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from identity import files
 from identity.exceptions import Conflict
 from identity.services import save_changes
 from partners import selectors
@@ -30,10 +31,9 @@ def customer_update(*, customer: Customer, data: dict) -> Customer:
     return save_changes(customer, data, CUSTOMER_FIELDS)
 
 
-def customer_delete(*, customer: Customer) -> None:
-    """Deletes the customer."""
-    with transaction.atomic():
-        customer.delete()
+def customer_delete(*, customer: Customer, token: str | None = None) -> None:
+    """Deletes the customer and (best effort) its logo file."""
+    files.delete_with_file(customer, kind="customer_logo", id_field="logo_file_id", token=token)
 
 
 def subcontractor_create(*, company_id, data: dict) -> Subcontractor:
@@ -55,7 +55,16 @@ def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcont
     return save_changes(subcontractor, data, SUBCONTRACTOR_FIELDS)
 
 
-def subcontractor_delete(*, subcontractor: Subcontractor) -> None:
-    """Deletes the subcontractor."""
-    with transaction.atomic():
-        subcontractor.delete()
+def subcontractor_delete(*, subcontractor: Subcontractor, token: str | None = None) -> None:
+    """Deletes the subcontractor and (best effort) its logo file."""
+    files.delete_with_file(subcontractor, kind="subcontractor_logo", id_field="logo_file_id", token=token)
+
+
+def customer_logo_set(*, customer: Customer, file_id: str | None) -> str | None:
+    """Points the customer at its logo file (None: no logo) and sets `has_logo`; returns the previous file id."""
+    return files.swap_file_id(customer, id_field="logo_file_id", flag_field="has_logo", file_id=file_id)
+
+
+def subcontractor_logo_set(*, subcontractor: Subcontractor, file_id: str | None) -> str | None:
+    """Points the subcontractor at its logo file (None: no logo) and sets `has_logo`; returns the previous file id."""
+    return files.swap_file_id(subcontractor, id_field="logo_file_id", flag_field="has_logo", file_id=file_id)

@@ -24,4 +24,4 @@ class CompanyViewSet(CrudViewSet):
         return services.company_update(company=instance, data=data)
 
     def perform_destroy(self, instance):
-        services.company_delete(company=instance)
+        services.company_delete(company=instance, token=self.request.auth)

@@ -30,6 +30,9 @@ class GuardianFake(FakeServer):
             self.upstream_mode: str | None = None  # fail | hang | drop | invalid_json
             self.delays: dict[str, float] = {}
             self.answers: dict[tuple[str, str], tuple[int, object]] = {}
+            # Look-ups being answered at the same moment, per first path segment: now and the most seen.
+            self.in_flight: dict[str, int] = {}
+            self.max_in_flight: dict[str, int] = {}
             self.wrap = {"roles": False, "policies": True, "permissions": False}
 
     # --- what tests read --------------------------------------------------------------
@@ -62,9 +65,15 @@ class GuardianFake(FakeServer):
         return self._lookup(request)
 
     def _lookup(self, request: FakeRequest):
-        delay = self.delays.get(request.path.strip("/").split("/")[0])
+        segment = request.path.strip("/").split("/")[0]
+        delay = self.delays.get(segment)
         if delay:
+            with self.lock:
+                self.in_flight[segment] = self.in_flight.get(segment, 0) + 1
+                self.max_in_flight[segment] = max(self.max_in_flight.get(segment, 0), self.in_flight[segment])
             time.sleep(delay)
+            with self.lock:
+                self.in_flight[segment] -= 1
         mode = self.upstream_mode
         if mode == "hang":
             time.sleep(self.hang_seconds)

@@ -24,7 +24,7 @@ class CustomerViewSet(CrudViewSet):
         return services.customer_update(customer=instance, data=data)
 
     def perform_destroy(self, instance):
-        services.customer_delete(customer=instance)
+        services.customer_delete(customer=instance, token=self.request.auth)
 
 
 class SubcontractorViewSet(CrudViewSet):
@@ -43,4 +43,4 @@ class SubcontractorViewSet(CrudViewSet):
         return services.subcontractor_update(subcontractor=instance, data=data)
 
     def perform_destroy(self, instance):
-        services.subcontractor_delete(subcontractor=instance)
+        services.subcontractor_delete(subcontractor=instance, token=self.request.auth)

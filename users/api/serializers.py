@@ -4,11 +4,14 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 from companies.api.serializers import CompanySerializer
+from identity import files
+from identity.exceptions import DomainError, Forbidden
 from identity.serializers import PhoneField, StrictModelSerializer, iso_datetime, str_or_none
 from org.api.serializers import OrganizationUnitSerializer, PositionSerializer, position_summary
 from users.models import User
 
-AVATAR_NOT_SUPPORTED = "Avatar upload is not supported yet."
+AVATAR_ON_CREATE = "An avatar cannot be uploaded when creating a user."
+AVATAR_NOT_A_FILE = "The submitted data was not a file. Check the encoding type on the form."
 BOOTSTRAP_REQUIRED = "'company' and 'user' data are required."
 
 USER_KEYS = (
@@ -50,23 +53,55 @@ class UserSerializer(StrictModelSerializer):
         return attrs
 
     def to_internal_value(self, data):
-        if html.is_html_input(data):
-            data = self._form_values(data)
-        return super().to_internal_value(data)
+        if not html.is_html_input(data):
+            return super().to_internal_value(data)
+        # A multipart body: the `avatar` part is checked first (only the user itself may send one: 403 before any
+        # 400), and its error is reported together with the other fields' errors.
+        values = self._form_values(data)
+        errors, avatar = {}, None
+        if "avatar" in data:
+            try:
+                avatar = self._avatar(data.get("avatar"))
+            except serializers.ValidationError as exc:
+                errors["avatar"] = exc.detail
+        try:
+            attrs = super().to_internal_value(values)
+        except serializers.ValidationError as exc:
+            errors = {**exc.detail, **errors}
+        if errors:
+            raise serializers.ValidationError(errors)
+        if avatar is not None:
+            attrs["avatar"] = avatar
+        return attrs
 
     def _form_values(self, data) -> dict:
-        """A multipart body as a plain dict: absent stays absent (DRF would read a missing boolean as False),
-        an empty string is null for nullable fields, and a file part `avatar` is refused for now."""
-        if "avatar" in data:
-            raise serializers.ValidationError({"avatar": [AVATAR_NOT_SUPPORTED]})
+        """A multipart body (but its `avatar` part) as a plain dict: absent stays absent (DRF would read a missing
+        boolean as False) and an empty string is null for nullable fields."""
         values = {}
         for key in data:
+            if key == "avatar":
+                continue
             value = data.get(key)
             field = self.fields.get(key)
             if value == "" and field is not None and field.allow_null:
                 value = None
             values[key] = value
         return values
+
+    def _avatar(self, upload) -> files.Upload:
+        """The `avatar` part, validated (contract §6.6): refused on create, 403 on another user than the caller."""
+        if self.instance is None:
+            raise serializers.ValidationError([AVATAR_ON_CREATE])
+        request = self.context.get("request")
+        if request is None or str(request.user.pk) != str(self.instance.pk):
+            raise Forbidden(files.OTHER_USERS_AVATAR)
+        if not hasattr(upload, "read"):
+            raise serializers.ValidationError([AVATAR_NOT_A_FILE])
+        try:
+            image = files.validate_image(upload, field="avatar")
+        except DomainError as exc:
+            raise serializers.ValidationError(exc.errors["avatar"]) from None
+        return files.Upload(image=image, token=request.auth)
 
     def to_representation(self, user):
         data = {

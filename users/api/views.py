@@ -32,7 +32,7 @@ class UserViewSet(CrudViewSet):
         return services.user_update(user=instance, data=data)
 
     def perform_destroy(self, instance):
-        services.user_delete(user=instance)
+        services.user_delete(user=instance, token=self.request.auth)
 
 
 class PositionUsersViewSet(CompanyScopedViewSet):

@@ -1,7 +1,5 @@
 """`/users/{user_id}/policies` and `/permissions` (de-duplicated, 404-skipping) and the concurrency of look-ups."""
 
-import time
-
 import pytest
 
 from identity.testing.assertions import assert_error
@@ -146,15 +144,13 @@ def test_permissions_with_guardian_disabled_are_empty(client_a, guardian, user_a
 # --- concurrency -------------------------------------------------------------------------------------------------
 def test_roles_of_many_assignments_are_read_concurrently(client_a, guardian, user_a):
     give_roles(guardian, user_a, *(f"r{n}" for n in range(5)))
-    guardian.delays["roles"] = 0.3
+    guardian.delays["roles"] = 0.3  # each role read lasts long enough for the others to start meanwhile
 
-    started = time.monotonic()
     response = client_a.get(f"/users/{user_a.pk}/roles")
-    elapsed = time.monotonic() - started
 
     assert response.status_code == 200
     assert [item["role"]["id"] for item in response.json()["roles"]] == [f"r{n}" for n in range(5)]
-    assert elapsed < 1.2, elapsed  # one after the other would take at least 5 × 0.3 s
+    assert guardian.max_in_flight["roles"] >= 3  # one after the other would never overlap
 
 
 def test_permissions_latency_grows_with_depth_not_with_roles(client_a, guardian, user_a):
@@ -164,21 +160,18 @@ def test_permissions_latency_grows_with_depth_not_with_roles(client_a, guardian,
         guardian.policy_permissions[f"p{n}"] = [permission(f"a{n}")]
     guardian.delays.update(roles=0.2, policies=0.2)
 
-    started = time.monotonic()
     response = client_a.get(f"/users/{user_a.pk}/permissions")
-    elapsed = time.monotonic() - started
 
     assert [item["id"] for item in response.json()["permissions"]] == [f"a{n}" for n in range(5)]
-    assert elapsed < 1.2, elapsed  # two levels of 0.2 s; one call after the other would take at least 2 s
+    # Each level is read concurrently: latency grows with the depth of the chain, not with the number of roles.
+    assert guardian.max_in_flight["roles"] >= 3 and guardian.max_in_flight["policies"] >= 3
 
 
 def test_concurrent_lookups_are_bounded(client_a, guardian, user_a):
     give_roles(guardian, user_a, *(f"r{n:02}" for n in range(20)))
     guardian.delays["roles"] = 0.2
 
-    started = time.monotonic()
     response = client_a.get(f"/users/{user_a.pk}/roles")
-    elapsed = time.monotonic() - started
 
     assert len(response.json()["roles"]) == 20
-    assert elapsed >= 0.55, elapsed  # 20 calls, at most 8 at a time: at least three rounds of 0.2 s
+    assert 3 <= guardian.max_in_flight["roles"] <= 8  # 20 reads, concurrent but never more than 8 at a time

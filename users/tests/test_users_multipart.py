@@ -1,9 +1,9 @@
-"""Users over multipart/form-data (contract §6.6): strings, booleans, empty = null, absent is not false."""
+"""Users over multipart/form-data (contract §6.6): strings, booleans, empty = null, absent kept, the `avatar` part."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from identity.testing.assertions import assert_error
+from identity.testing.images import image_bytes, image_upload, upload
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -72,17 +72,98 @@ def test_multipart_validation_and_unknown_fields(client_a):
     assert body["errors"]["is_staff"] == ["Unknown field."]
 
 
-@pytest.mark.parametrize("method", ["post", "put", "patch"])
-def test_an_avatar_part_is_refused_and_nothing_is_saved(client_a, user_a, method):
-    avatar = SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n" + b"0" * 32, content_type="image/png")
-    url = "/users" if method == "post" else f"/users/{user_a.pk}"
-    data = {"email": "avatar@acme.test", "password": PASSWORD, "avatar": avatar}
-    body = assert_error(getattr(client_a, method)(url, data, format="multipart"), 400, "Validation error",
-                        fields=("avatar",))
-    assert body["errors"]["avatar"] == ["Avatar upload is not supported yet."]
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.USE_STORAGE_SERVICE = False
+    return tmp_path / "media"
+
+
+def avatar_files(media_root, user) -> list[str]:
+    folder = media_root / "avatars" / str(user.pk)
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+def test_an_avatar_part_is_refused_on_create(client_a, media_root):
+    data = {"email": "avatar@acme.test", "password": PASSWORD, "avatar": image_upload("PNG")}
+    body = assert_error(client_a.post("/users", data, format="multipart"), 400, "Validation error", fields=("avatar",))
+    assert body["errors"]["avatar"] == ["An avatar cannot be uploaded when creating a user."]
     assert not User.objects.filter(email="avatar@acme.test").exists()
+    assert not media_root.exists()
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_the_caller_updates_itself_with_an_avatar(client_a, user_a, media_root, method):
+    content = image_bytes("WEBP")
+    data = {"email": "ada@acme.test", "first_name": "Augusta", "avatar": upload(content, "me.webp", "image/webp")}
+    response = getattr(client_a, method)(f"/users/{user_a.pk}", data, format="multipart")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["has_avatar"] is True and body["first_name"] == "Augusta"
     user_a.refresh_from_db()
-    assert user_a.email == "ada@acme.test" and not user_a.has_avatar
+    assert (user_a.avatar_file_id, user_a.has_avatar, user_a.first_name) == (body["avatar_file_id"], True, "Augusta")
+    assert avatar_files(media_root, user_a) == [f"{body['avatar_file_id']}.webp"]
+    read = client_a.get(f"/users/{user_a.pk}/avatar")
+    assert (read.content, read["Content-Type"]) == (content, "image/webp")
+
+
+def test_an_avatar_part_replaces_the_old_file(client_a, user_a, media_root):
+    first = client_a.patch(f"/users/{user_a.pk}", {"avatar": image_upload("PNG")}, format="multipart").json()
+    second = client_a.patch(f"/users/{user_a.pk}", {"avatar": image_upload("GIF")}, format="multipart").json()
+    assert first["avatar_file_id"] != second["avatar_file_id"]
+    assert avatar_files(media_root, user_a) == [f"{second['avatar_file_id']}.gif"]
+
+
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_an_avatar_part_for_another_user_is_403_and_nothing_is_saved(client_a, company_a, make_user, media_root,
+                                                                     method):
+    colleague = make_user(company_a, "colleague@acme.test")
+    data = {"email": "colleague@acme.test", "first_name": "Changed", "avatar": image_upload("PNG")}
+    assert_error(getattr(client_a, method)(f"/users/{colleague.pk}", data, format="multipart"), 403,
+                 "Access denied: cannot manage other user's avatar")
+    colleague.refresh_from_db()
+    assert (colleague.first_name, colleague.has_avatar) == ("Ada", False)
+    assert not media_root.exists()
+
+
+def test_an_avatar_part_for_another_company_user_is_404(client_a, user_b):
+    assert_error(client_a.patch(f"/users/{user_b.pk}", {"avatar": image_upload("PNG")}, format="multipart"), 404,
+                 "User not found")
+
+
+@pytest.mark.parametrize("content", [b"plain text", b""])
+def test_an_invalid_avatar_is_400_with_the_other_errors_and_nothing_is_saved(client_a, user_a, media_root, content):
+    data = {"first_name": "Changed", "language": "xx", "avatar": upload(content, "a.png")}
+    body = assert_error(client_a.patch(f"/users/{user_a.pk}", data, format="multipart"), 400, "Validation error",
+                        fields=("avatar", "language"))
+    assert body["errors"]["avatar"]
+    user_a.refresh_from_db()
+    assert (user_a.first_name, user_a.has_avatar) == ("Ada", False)
+    assert not media_root.exists()
+
+
+def test_an_avatar_part_that_is_not_a_file_is_400(client_a, user_a):
+    assert_error(client_a.patch(f"/users/{user_a.pk}", {"avatar": "text"}, format="multipart"), 400,
+                 fields=("avatar",))
+
+
+def test_a_refused_update_keeps_no_avatar_file(client_a, user_a, company_a, make_user, media_root):
+    make_user(company_a, "taken@acme.test")
+    data = {"email": "taken@acme.test", "avatar": image_upload("PNG")}
+    assert_error(client_a.patch(f"/users/{user_a.pk}", data, format="multipart"), 409, fields=("email",))
+    user_a.refresh_from_db()
+    assert (user_a.email, user_a.has_avatar) == ("ada@acme.test", False)
+    assert avatar_files(media_root, user_a) == []
+
+
+def test_an_avatar_that_cannot_be_stored_is_503_and_nothing_is_saved(client_a, user_a, settings, tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the media folder should be")
+    settings.MEDIA_ROOT = str(blocker)
+    data = {"first_name": "Changed", "avatar": image_upload("PNG")}
+    assert_error(client_a.patch(f"/users/{user_a.pk}", data, format="multipart"), 503, "Storage service unavailable")
+    user_a.refresh_from_db()
+    assert (user_a.first_name, user_a.has_avatar) == ("Ada", False)
 
 
 def test_other_content_types_are_415(client_a):
