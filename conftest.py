@@ -6,6 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from identity.testing.guardian import GuardianFake
+from identity.testing.storage import StorageFake
 from identity.testing.tokens import make_token
 
 FAST_HASHERS = [
@@ -34,12 +35,31 @@ def guardian(guardian_server, settings):
     return guardian_server
 
 
+@pytest.fixture(scope="session")
+def storage_server():
+    server = StorageFake()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def storage(storage_server, settings):
+    """The Storage service on (its contract fake): request it in tests of `USE_STORAGE_SERVICE=true`."""
+    storage_server.reset()
+    settings.USE_STORAGE_SERVICE = True
+    settings.STORAGE_SERVICE_URL = storage_server.url
+    settings.STORAGE_REQUEST_TIMEOUT = 1.0
+    return storage_server
+
+
 @pytest.fixture(autouse=True)
-def _test_defaults(settings):
+def _test_defaults(settings, tmp_path):
     """A fast hasher (one test per hasher runs the real one), no response-time floor on the reset endpoints, and a
     cache namespace of each test's own."""
     settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.PASSWORD_RESET_MIN_RESPONSE_SECONDS = 0  # tests of the floor set it themselves
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # local files of each test in its own folder
+    settings.USE_STORAGE_SERVICE = False
     caches = {name: dict(config) for name, config in settings.CACHES.items()}
     caches["default"]["KEY_PREFIX"] = f"t{uuid.uuid4().hex}"
     settings.CACHES = caches

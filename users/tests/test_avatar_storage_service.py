@@ -7,27 +7,9 @@ from identity.clients import storage as storage_client
 from identity.testing.assertions import assert_error
 from identity.testing.fakeserver import FakeServer
 from identity.testing.images import image_bytes, image_upload, upload
-from identity.testing.storage import StorageFake
 from users.models import User
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def storage_server():
-    server = StorageFake()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def storage(storage_server, settings, tmp_path):
-    storage_server.reset()
-    settings.USE_STORAGE_SERVICE = True
-    settings.STORAGE_SERVICE_URL = storage_server.url
-    settings.STORAGE_REQUEST_TIMEOUT = 1.0
-    settings.MEDIA_ROOT = str(tmp_path / "media")  # nothing may land here
-    return storage_server
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("storage")]
 
 
 def place(user) -> tuple[str, str, str]:
