@@ -75,8 +75,8 @@ def _user(company, email: str, **fields):
     from users.models import User
 
     return User.objects.create_user(email=email, password="Correct-horse-9", company=company,
-                                    first_name=fields.pop("first_name", "Ada"),
-                                    last_name=fields.pop("last_name", "Lovelace"), **fields)
+                                    first_name=fields.pop("first_name", "Alpha"),
+                                    last_name=fields.pop("last_name", "Tester"), **fields)
 
 
 @pytest.fixture
@@ -91,12 +91,12 @@ def company_b(db):
 
 @pytest.fixture
 def user_a(company_a):
-    return _user(company_a, "ada@acme.test")
+    return _user(company_a, "alpha@acme.test")
 
 
 @pytest.fixture
 def user_b(company_b):
-    return _user(company_b, "bob@globex.test", first_name="Bob", last_name="Builder")
+    return _user(company_b, "beta@globex.test", first_name="Beta", last_name="Tester")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def _claims(token: str) -> dict:
 
 
 def test_printed_token_authenticates_the_api(anon_client, user_a, company_a):
-    token = _issue("ADA@Acme.Test")  # matched case-insensitively
+    token = _issue("ALPHA@Acme.Test")  # matched case-insensitively
     anon_client.cookies["access_token"] = token
     response = anon_client.get("/companies")
     assert response.status_code == 200, response.content

@@ -95,7 +95,7 @@ def test_multipart_user_update_with_storage_down_is_503_and_nothing_is_saved(cli
     data = {"first_name": "Changed", "avatar": image_upload("PNG")}
     assert_error(client_a.patch(f"/users/{user_a.pk}", data, format="multipart"), 503, "Storage service unavailable")
     user_a.refresh_from_db()
-    assert (user_a.first_name, user_a.has_avatar) == ("Ada", False)
+    assert (user_a.first_name, user_a.has_avatar) == ("Alpha", False)
 
 
 def test_multipart_user_update_stores_in_the_service(client_a, user_a, storage):

@@ -89,7 +89,7 @@ def test_change_password_wrong_current(client_a, user_a):
     assert user_a.check_password(PASSWORD)
 
 
-@pytest.mark.parametrize("new_password", ["short1A", "password123", "12345678901", "ada@acme.test"])
+@pytest.mark.parametrize("new_password", ["short1A", "password123", "12345678901", "alpha@acme.test"])
 def test_change_password_policy_errors_under_new_password(client_a, user_a, new_password):
     body = assert_error(change(client_a, {"current_password": PASSWORD, "new_password": new_password}), 400,
                         "Validation error", fields=("new_password",))
@@ -100,7 +100,7 @@ def test_change_password_policy_errors_under_new_password(client_a, user_a, new_
 
 def test_change_password_policy_uses_user_attributes(client_a, user_a):
     # Too similar to the caller's own email: only an authenticated flow applies this rule.
-    body = assert_error(change(client_a, {"current_password": PASSWORD, "new_password": "adalovelace"}), 400,
+    body = assert_error(change(client_a, {"current_password": PASSWORD, "new_password": "alphatester"}), 400,
                         fields=("new_password",))
     assert any("similar" in text for text in body["errors"]["new_password"])
 
@@ -170,7 +170,7 @@ def test_temporary_passwords_have_every_class_and_vary():
 # --- manage.py reset_password ---------------------------------------------------------------------
 def test_reset_password_command_prints_a_temporary_password(user_a, anon_client):
     out = io.StringIO()
-    call_command("reset_password", "ADA@acme.test", stdout=out)
+    call_command("reset_password", "ALPHA@acme.test", stdout=out)
     line = next(line for line in out.getvalue().splitlines() if line.startswith("Temporary password"))
     temporary = line.rsplit(": ", 1)[1]
     assert len(temporary) == 12

@@ -132,9 +132,9 @@ def test_verify_success_clears_failures(anon_client, user_a, internal_token):
 
 @pytest.mark.parametrize("body, message", [
     ({"password": PASSWORD}, "Email is required"),
-    ({"email": "ada@acme.test"}, "Password is required"),
+    ({"email": "alpha@acme.test"}, "Password is required"),
     ({"email": "", "password": PASSWORD}, "Email is required"),
-    ({"email": "ada@acme.test", "password": ""}, "Password is required"),
+    ({"email": "alpha@acme.test", "password": ""}, "Password is required"),
     ({}, "Email is required"),
 ])
 def test_verify_missing_fields(anon_client, user_a, internal_token, body, message):
@@ -205,8 +205,8 @@ def test_werkzeug_hasher_refuses_malformed_hashes():
         assert not hasher.verify("pw", bad), bad
 
 
-@pytest.mark.parametrize("body", [b'{"email": "ada@acme.test", "password": "\\ud800abc"}',
-                                  b'{"email": "ada\\u0000@acme.test", "password": "x"}',
+@pytest.mark.parametrize("body", [b'{"email": "alpha@acme.test", "password": "\\ud800abc"}',
+                                  b'{"email": "alpha\\u0000@acme.test", "password": "x"}',
                                   b'{"email": "\\ud800@acme.test", "password": "x"}'])
 def test_verify_with_text_that_is_not_storable_is_400_not_500(anon_client, user_a, body):
     response = anon_client.generic("POST", "/verify_password", body, content_type="application/json")

@@ -16,7 +16,7 @@ PASSWORD = "Str0ng-Passw0rd!"
 
 def body(name="Initech", email="admin@initech.test", **extra):
     return {"company": {"name": name, "city": "Austin"},
-            "user": {"email": email, "password": PASSWORD, "first_name": "Bill", "language": "fr"}, **extra}
+            "user": {"email": email, "password": PASSWORD, "first_name": "Delta", "language": "fr"}, **extra}
 
 
 def counts():

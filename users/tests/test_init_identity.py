@@ -42,11 +42,11 @@ def counts():
 
 
 def test_creates_the_tenant_from_flags():
-    output = run(*FLAGS, "--first-name", "Bill", "--last-name", "Lumbergh", "--language", "fr",
+    output = run(*FLAGS, "--first-name", "Delta", "--last-name", "Tester", "--language", "fr",
                  "--company-description", "Software")
     assert "Initech" in output and "admin@initech.test" in output
     user = User.objects.get(email="admin@initech.test")
-    assert (user.first_name, user.last_name, user.language) == ("Bill", "Lumbergh", "fr")
+    assert (user.first_name, user.last_name, user.language) == ("Delta", "Tester", "fr")
     assert user.check_password(PASSWORD)
     assert user.position.title == "Administrator" and user.position.level == 0
     unit = user.position.organization_unit
@@ -75,7 +75,7 @@ def test_adds_a_further_tenant_on_an_initialised_database(user_a, company_a):
 @pytest.mark.parametrize(
     "args, text",
     [
-        (["--company-name", "Other", "--admin-email", "ADA@acme.test", "--admin-password", PASSWORD],
+        (["--company-name", "Other", "--admin-email", "ALPHA@acme.test", "--admin-password", PASSWORD],
          "Email already exists."),
         (["--company-name", "ACME", "--admin-email", "new@acme.test", "--admin-password", PASSWORD],
          "Name already exists."),

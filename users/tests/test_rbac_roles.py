@@ -99,7 +99,7 @@ def test_roles_list_of_user_without_roles_is_empty(client_a, guardian, user_a, d
 
 
 def test_roles_list_of_another_user_of_the_company(client_a, guardian, company_a, make_user):
-    colleague = make_user(company_a, "grace@acme.test")
+    colleague = make_user(company_a, "gamma@acme.test")
     guardian.roles["r1"] = role("r1")
     assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", colleague, "r1")
 
@@ -291,7 +291,7 @@ def test_user_role_with_malformed_id_is_400_before_any_lookup(client_a, guardian
 
 
 def test_get_user_role_of_another_user_is_404(client_a, guardian, user_a, company_a, make_user):
-    colleague = make_user(company_a, "grace@acme.test")
+    colleague = make_user(company_a, "gamma@acme.test")
     assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", colleague, "r1")
 
     assert_error(client_a.get(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 404, "User role not found")
@@ -340,7 +340,7 @@ def test_delete_user_role_gone_meanwhile_is_404(client_a, guardian, user_a):
 
 
 def test_delete_user_role_of_another_user_is_404_and_keeps_it(client_a, guardian, user_a, company_a, make_user):
-    colleague = make_user(company_a, "grace@acme.test")
+    colleague = make_user(company_a, "gamma@acme.test")
     assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", colleague, "r1")
 
     assert_error(client_a.delete(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 404, "User role not found")

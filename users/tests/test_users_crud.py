@@ -21,7 +21,7 @@ def test_representation_has_exactly_the_contract_keys(client_a, user_a, company_
     body = client_a.get(f"/users/{user_a.pk}").json()
     assert set(body) == KEYS
     assert body["id"] == str(user_a.pk) and body["company_id"] == str(company_a.pk)
-    assert body["email"] == "ada@acme.test" and body["language"] == "en"
+    assert body["email"] == "alpha@acme.test" and body["language"] == "en"
     assert body["created_at"].endswith("Z") and body["last_login_at"] is None and body["position_id"] is None
     assert body["is_active"] is True and body["is_verified"] is False
 
@@ -40,14 +40,14 @@ def test_representation_matches_the_model_serializer_rendering(client_a, user_a,
 
 def test_create_returns_201_and_stores_a_hash(client_a, company_a, directory_a):
     response = client_a.post("/users", {
-        "email": "Grace@Acme.test", "password": PASSWORD, "first_name": "Grace", "last_name": "Hopper",
+        "email": "Gamma@Acme.test", "password": PASSWORD, "first_name": "Gamma", "last_name": "Tester",
         "language": "fr", "phone_number": "+33 (1) 23-45", "is_verified": True, "password_reset_required": True,
         "position_id": directory_a["position"],
     }, format="json")
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == KEYS
-    assert body["email"] == "Grace@Acme.test"  # stored as given
+    assert body["email"] == "Gamma@Acme.test"  # stored as given
     assert (body["language"], body["is_verified"], body["password_reset_required"]) == ("fr", True, True)
     assert body["position_id"] == directory_a["position"] and body["company_id"] == str(company_a.pk)
     assert body["last_password_change"] is not None
@@ -139,11 +139,11 @@ def test_password_policy_uses_the_new_attributes(client_a, user_a):
                                           "password": "marguerite.yourcenar"}, format="json"), 400,
                  fields=("password",))
     # similar to the new last name sent along with it
-    assert_error(client_a.patch(f"/users/{user_a.pk}", {"last_name": "Wollstonecraft",
-                                                        "password": "Wollstonecraft1"}, format="json"), 400,
+    assert_error(client_a.patch(f"/users/{user_a.pk}", {"last_name": "Tester-Two",
+                                                        "password": "Tester-Two1"}, format="json"), 400,
                  fields=("password",))
     user_a.refresh_from_db()
-    assert user_a.last_name == "Lovelace" and user_a.check_password("Correct-horse-9")
+    assert user_a.last_name == "Tester" and user_a.check_password("Correct-horse-9")
 
 
 def test_position_and_password_errors_come_together(client_a, directory_b):
@@ -165,7 +165,7 @@ def test_another_companys_position_is_400(client_a, user_a, directory_a, directo
 
 
 def test_duplicate_email_is_409_across_companies_case_insensitively(client_a, user_a, user_b):
-    for email in ("ADA@acme.test", "bob@GLOBEX.test"):
+    for email in ("ALPHA@acme.test", "beta@GLOBEX.test"):
         body = assert_error(client_a.post("/users", {"email": email, "password": PASSWORD}, format="json"), 409,
                             "Conflict", fields=("email",))
         assert body["errors"]["email"] == ["Email already exists."]
@@ -173,17 +173,17 @@ def test_duplicate_email_is_409_across_companies_case_insensitively(client_a, us
 
 
 def test_update_to_a_taken_email_is_409_but_own_email_is_fine(client_a, user_a, user_b):
-    assert client_a.patch(f"/users/{user_a.pk}", {"email": "ADA@acme.test"}, format="json").status_code == 200
-    assert_error(client_a.patch(f"/users/{user_a.pk}", {"email": "Bob@Globex.test"}, format="json"), 409,
+    assert client_a.patch(f"/users/{user_a.pk}", {"email": "ALPHA@acme.test"}, format="json").status_code == 200
+    assert_error(client_a.patch(f"/users/{user_a.pk}", {"email": "Beta@Globex.test"}, format="json"), 409,
                  fields=("email",))
-    assert_error(client_a.put(f"/users/{user_a.pk}", {"email": "bob@globex.test"}, format="json"), 409,
+    assert_error(client_a.put(f"/users/{user_a.pk}", {"email": "beta@globex.test"}, format="json"), 409,
                  fields=("email",))
     user_a.refresh_from_db()
-    assert user_a.email == "ADA@acme.test"
+    assert user_a.email == "ALPHA@acme.test"
 
 
 def test_validation_comes_before_conflict(client_a, user_b):
-    assert_error(client_a.post("/users", {"email": "bob@globex.test", "password": "short"}, format="json"), 400,
+    assert_error(client_a.post("/users", {"email": "beta@globex.test", "password": "short"}, format="json"), 400,
                  fields=("password",))
 
 
@@ -197,7 +197,7 @@ def test_put_requires_email_and_keeps_omitted_fields(client_a, make_user, compan
     user.refresh_from_db()
     assert (user.email, user.language, user.is_verified, user.is_active, user.phone_number, str(user.position_id),
             user.password_reset_required, user.first_name) == (
-        "kept@acme.test", "fr", True, True, "123", directory_a["position"], True, "Ada")
+        "kept@acme.test", "fr", True, True, "123", directory_a["position"], True, "Alpha")
     assert user.check_password("Correct-horse-9")  # absent password = unchanged
 
 
@@ -221,7 +221,7 @@ def test_patch_changes_only_named_fields(client_a, user_a, directory_a):
     assert response.json()["position_id"] == directory_a["position"]
     user_a.refresh_from_db()
     assert (str(user_a.position_id), user_a.first_name, user_a.last_name, user_a.language) == (
-        directory_a["position"], None, "Lovelace", "en")
+        directory_a["position"], None, "Tester", "en")
     assert client_a.patch(f"/users/{user_a.pk}", {"position_id": None}, format="json").json()["position_id"] is None
 
 

@@ -13,14 +13,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def people(company_a, user_a, directory_a):
-    """Company A: ada (the caller) and three more users, two of them holding the directory's position."""
+    """Company A: alpha (the caller) and three more users, two of them holding the directory's position."""
     position = directory_a["position"]
     make = User.objects.create_user
-    make(email="zoe@acme.test", password="x-Passw0rd!", company=company_a, first_name="Zoe", last_name="Adams",
+    make(email="zeta@acme.test", password="x-Passw0rd!", company=company_a, first_name="Zeta", last_name="Accounts",
          language="fr", position_id=position)
-    make(email="max@acme.test", password="x-Passw0rd!", company=company_a, first_name="Max", last_name="Mustermann",
+    make(email="mu@acme.test", password="x-Passw0rd!", company=company_a, first_name="Mu", last_name="Warehouse",
          is_active=False, position_id=position)
-    make(email="yves_m@acme.test", password="x-Passw0rd!", company=company_a, first_name="Yves",
+    make(email="upsilon_m@acme.test", password="x-Passw0rd!", company=company_a, first_name="Upsilon",
          last_name="50% Off")
     return position
 
@@ -32,61 +32,61 @@ def emails(client, query=""):
 
 
 def test_list_is_scoped_to_the_callers_company(client_a, people, user_b):
-    assert set(emails(client_a)) == {"ada@acme.test", "zoe@acme.test", "max@acme.test", "yves_m@acme.test"}
+    assert set(emails(client_a)) == {"alpha@acme.test", "zeta@acme.test", "mu@acme.test", "upsilon_m@acme.test"}
 
 
 def test_sort_and_order(client_a, people):
-    assert emails(client_a) == ["ada@acme.test", "zoe@acme.test", "max@acme.test", "yves_m@acme.test"]
+    assert emails(client_a) == ["alpha@acme.test", "zeta@acme.test", "mu@acme.test", "upsilon_m@acme.test"]
     assert emails(client_a, "?sort=created_at&order=DESC") == [
-        "yves_m@acme.test", "max@acme.test", "zoe@acme.test", "ada@acme.test"]
+        "upsilon_m@acme.test", "mu@acme.test", "zeta@acme.test", "alpha@acme.test"]
     assert emails(client_a, "?sort=last_name") == [
-        "yves_m@acme.test", "zoe@acme.test", "ada@acme.test", "max@acme.test"]
+        "upsilon_m@acme.test", "zeta@acme.test", "alpha@acme.test", "mu@acme.test"]
     assert emails(client_a, "?sort=password") == emails(client_a)  # unknown → created_at
-    assert emails(client_a, "?sort=updated_at&order=desc")[0] == "yves_m@acme.test"
+    assert emails(client_a, "?sort=updated_at&order=desc")[0] == "upsilon_m@acme.test"
 
 
 def test_sort_by_email(client_a, make_user, company_a, user_a):
-    make_user(company_a, "bea@acme.test")
-    make_user(company_a, "cy@acme.test")
-    assert emails(client_a, "?sort=email") == ["ada@acme.test", "bea@acme.test", "cy@acme.test"]
-    assert emails(client_a, "?sort=email&order=desc") == ["cy@acme.test", "bea@acme.test", "ada@acme.test"]
+    make_user(company_a, "b-user@acme.test")
+    make_user(company_a, "c-user@acme.test")
+    assert emails(client_a, "?sort=email") == ["alpha@acme.test", "b-user@acme.test", "c-user@acme.test"]
+    assert emails(client_a, "?sort=email&order=desc") == ["c-user@acme.test", "b-user@acme.test", "alpha@acme.test"]
 
 
 def test_email_filter_is_case_insensitive_exact(client_a, people, user_b, make_user, company_a):
     make_user(company_a, "Mixed.Case@Acme.test")
     # create_user lower-cases the domain only
     assert emails(client_a, "?email=mixed.case@acme.TEST") == ["Mixed.Case@acme.test"]
-    assert emails(client_a, "?email=ZOE@ACME.TEST") == ["zoe@acme.test"]
-    assert emails(client_a, "?email=zoe@acme") == []
-    assert emails(client_a, "?email=bob@globex.test") == []  # another company's user
+    assert emails(client_a, "?email=ZETA@ACME.TEST") == ["zeta@acme.test"]
+    assert emails(client_a, "?email=zeta@acme") == []
+    assert emails(client_a, "?email=beta@globex.test") == []  # another company's user
     assert len(emails(client_a, "?email=")) == 5  # empty value ignored
 
 
 def test_position_filter(client_a, people, directory_b):
-    assert emails(client_a, f"?position_id={people}&sort=email") == ["max@acme.test", "zoe@acme.test"]
-    assert set(emails(client_a, "?position_id=null")) == {"ada@acme.test", "yves_m@acme.test"}
-    assert set(emails(client_a, "?position_id=NULL")) == {"ada@acme.test", "yves_m@acme.test"}
+    assert emails(client_a, f"?position_id={people}&sort=email") == ["mu@acme.test", "zeta@acme.test"]
+    assert set(emails(client_a, "?position_id=null")) == {"alpha@acme.test", "upsilon_m@acme.test"}
+    assert set(emails(client_a, "?position_id=NULL")) == {"alpha@acme.test", "upsilon_m@acme.test"}
     assert emails(client_a, f"?position_id={directory_b['position']}") == []
     assert_error(client_a.get("/users?position_id=nope"), 400, fields=("position_id",))
 
 
 def test_is_active_and_language_filters(client_a, people):
-    assert emails(client_a, "?is_active=false") == ["max@acme.test"]
+    assert emails(client_a, "?is_active=false") == ["mu@acme.test"]
     assert len(emails(client_a, "?is_active=true")) == 3
     assert len(emails(client_a, "?is_active=")) == 4
     assert_error(client_a.get("/users?is_active=perhaps"), 400, fields=("is_active",))
-    assert emails(client_a, "?language=fr") == ["zoe@acme.test"]
+    assert emails(client_a, "?language=fr") == ["zeta@acme.test"]
     assert emails(client_a, "?language=de") == []
 
 
 def test_search_over_email_and_names(client_a, people, user_b):
-    assert emails(client_a, "?search=ZOE") == ["zoe@acme.test"]  # email and first name
-    assert emails(client_a, "?search=muster") == ["max@acme.test"]  # last name
-    assert emails(client_a, "?search=lovelace") == ["ada@acme.test"]
-    assert emails(client_a, "?search=bob") == []  # never another company's
-    assert emails(client_a, "?search=%25") == ["yves_m@acme.test"]  # literal %
-    assert emails(client_a, "?search=s_m") == ["yves_m@acme.test"]  # literal _
-    assert emails(client_a, "?search=_") == ["yves_m@acme.test"]
+    assert emails(client_a, "?search=ZETA") == ["zeta@acme.test"]  # email and first name
+    assert emails(client_a, "?search=wareh") == ["mu@acme.test"]  # last name
+    assert emails(client_a, "?search=tester") == ["alpha@acme.test"]
+    assert emails(client_a, "?search=beta") == []  # never another company's
+    assert emails(client_a, "?search=%25") == ["upsilon_m@acme.test"]  # literal %
+    assert emails(client_a, "?search=n_m") == ["upsilon_m@acme.test"]  # literal _
+    assert emails(client_a, "?search=_") == ["upsilon_m@acme.test"]
 
 
 def test_id_in_and_pagination(client_a, people):
@@ -103,20 +103,20 @@ def test_expand_position(client_a, people, directory_a):
     rows = client_a.get("/users?expand=POSITION,unknown&sort=email").json()["data"]
     by_email = {row["email"]: row for row in rows}
     position = Position.objects.get(pk=directory_a["position"])
-    assert by_email["zoe@acme.test"]["position"] == {
+    assert by_email["zeta@acme.test"]["position"] == {
         "id": str(position.pk), "title": "Engineer", "description": None, "level": None,
         "organization_unit_id": str(position.organization_unit_id)}
-    assert by_email["ada@acme.test"]["position"] is None
+    assert by_email["alpha@acme.test"]["position"] is None
     assert "position" not in client_a.get("/users").json()["data"][0]
 
 
 def test_expand_on_the_by_id_read(client_a, people, directory_a):
-    zoe = User.objects.get(email="zoe@acme.test")
-    body = client_a.get(f"/users/{zoe.pk}?expand=position").json()
+    zeta = User.objects.get(email="zeta@acme.test")
+    body = client_a.get(f"/users/{zeta.pk}?expand=position").json()
     assert body["position"]["id"] == directory_a["position"]
-    assert "position" not in client_a.get(f"/users/{zoe.pk}").json()
+    assert "position" not in client_a.get(f"/users/{zeta.pk}").json()
     # expand is for GET only
-    assert "position" not in client_a.patch(f"/users/{zoe.pk}?expand=position", {"first_name": "Z"},
+    assert "position" not in client_a.patch(f"/users/{zeta.pk}?expand=position", {"first_name": "Z"},
                                             format="json").json()
 
 
@@ -146,7 +146,7 @@ def test_position_users_lists_the_holders_by_email(client_a, people, directory_a
     assert response.status_code == 200
     body = response.json()
     assert isinstance(body, list)
-    assert [row["email"] for row in body] == ["max@acme.test", "zoe@acme.test"]
+    assert [row["email"] for row in body] == ["mu@acme.test", "zeta@acme.test"]
     assert set(body[0]) == {"id", "email", "first_name", "last_name", "language", "phone_number", "avatar_file_id",
                             "has_avatar", "is_active", "is_verified", "last_login_at", "position_id", "company_id",
                             "password_reset_required", "last_password_change", "created_at", "updated_at"}

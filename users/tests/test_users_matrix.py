@@ -10,8 +10,8 @@ ROWS = [
     Row("GET", "/users", "user", "LIST"),
     Row("POST", "/users", "user", "CREATE", body={"email": "new@acme.test", "password": "Str0ng-Passw0rd!"}),
     Row("GET", "/users/{user}", "user", "READ", foreign=True),
-    Row("PUT", "/users/{user}", "user", "UPDATE", body={"email": "ada@acme.test"}, foreign=True),
-    Row("PATCH", "/users/{user}", "user", "UPDATE", body={"first_name": "Augusta"}, foreign=True),
+    Row("PUT", "/users/{user}", "user", "UPDATE", body={"email": "alpha@acme.test"}, foreign=True),
+    Row("PATCH", "/users/{user}", "user", "UPDATE", body={"first_name": "Omega"}, foreign=True),
     Row("DELETE", "/users/{user}", "user", "DELETE", foreign=True),
     Row("GET", "/positions/{position}/users", "user_position", "READ", foreign=True),
 ]

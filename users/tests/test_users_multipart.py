@@ -45,7 +45,7 @@ def test_multipart_patch_changes_only_named_fields(client_a, make_user, company_
     response = client_a.patch(f"/users/{user.pk}", {"is_active": "false"}, format="multipart")
     assert response.status_code == 200, response.content
     user.refresh_from_db()
-    assert (user.is_active, user.is_verified, user.phone_number, user.last_name) == (False, True, "123", "Lovelace")
+    assert (user.is_active, user.is_verified, user.phone_number, user.last_name) == (False, True, "123", "Tester")
 
 
 def test_multipart_empty_string_is_null_for_nullable_fields(client_a, make_user, company_a, directory_a):
@@ -95,13 +95,13 @@ def test_an_avatar_part_is_refused_on_create(client_a, media_root):
 @pytest.mark.parametrize("method", ["put", "patch"])
 def test_the_caller_updates_itself_with_an_avatar(client_a, user_a, media_root, method):
     content = image_bytes("WEBP")
-    data = {"email": "ada@acme.test", "first_name": "Augusta", "avatar": upload(content, "me.webp", "image/webp")}
+    data = {"email": "alpha@acme.test", "first_name": "Omega", "avatar": upload(content, "me.webp", "image/webp")}
     response = getattr(client_a, method)(f"/users/{user_a.pk}", data, format="multipart")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["has_avatar"] is True and body["first_name"] == "Augusta"
+    assert body["has_avatar"] is True and body["first_name"] == "Omega"
     user_a.refresh_from_db()
-    assert (user_a.avatar_file_id, user_a.has_avatar, user_a.first_name) == (body["avatar_file_id"], True, "Augusta")
+    assert (user_a.avatar_file_id, user_a.has_avatar, user_a.first_name) == (body["avatar_file_id"], True, "Omega")
     assert avatar_files(media_root, user_a) == [f"{body['avatar_file_id']}.webp"]
     read = client_a.get(f"/users/{user_a.pk}/avatar")
     assert (read.content, read["Content-Type"]) == (content, "image/webp")
@@ -122,7 +122,7 @@ def test_an_avatar_part_for_another_user_is_403_and_nothing_is_saved(client_a, c
     assert_error(getattr(client_a, method)(f"/users/{colleague.pk}", data, format="multipart"), 403,
                  "Access denied: cannot manage other user's avatar")
     colleague.refresh_from_db()
-    assert (colleague.first_name, colleague.has_avatar) == ("Ada", False)
+    assert (colleague.first_name, colleague.has_avatar) == ("Alpha", False)
     assert not media_root.exists()
 
 
@@ -138,7 +138,7 @@ def test_an_invalid_avatar_is_400_with_the_other_errors_and_nothing_is_saved(cli
                         fields=("avatar", "language"))
     assert body["errors"]["avatar"]
     user_a.refresh_from_db()
-    assert (user_a.first_name, user_a.has_avatar) == ("Ada", False)
+    assert (user_a.first_name, user_a.has_avatar) == ("Alpha", False)
     assert not media_root.exists()
 
 
@@ -152,7 +152,7 @@ def test_a_refused_update_keeps_no_avatar_file(client_a, user_a, company_a, make
     data = {"email": "taken@acme.test", "avatar": image_upload("PNG")}
     assert_error(client_a.patch(f"/users/{user_a.pk}", data, format="multipart"), 409, fields=("email",))
     user_a.refresh_from_db()
-    assert (user_a.email, user_a.has_avatar) == ("ada@acme.test", False)
+    assert (user_a.email, user_a.has_avatar) == ("alpha@acme.test", False)
     assert avatar_files(media_root, user_a) == []
 
 
@@ -163,7 +163,7 @@ def test_an_avatar_that_cannot_be_stored_is_503_and_nothing_is_saved(client_a, u
     data = {"first_name": "Changed", "avatar": image_upload("PNG")}
     assert_error(client_a.patch(f"/users/{user_a.pk}", data, format="multipart"), 503, "Storage service unavailable")
     user_a.refresh_from_db()
-    assert (user_a.first_name, user_a.has_avatar) == ("Ada", False)
+    assert (user_a.first_name, user_a.has_avatar) == ("Alpha", False)
 
 
 def test_other_content_types_are_415(client_a):
