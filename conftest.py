@@ -52,6 +52,12 @@ def storage(storage_server, settings):
     return storage_server
 
 
+@pytest.fixture
+def media_root(tmp_path):
+    """Where this test's local files go (`MEDIA_ROOT`, set for every test by `_test_defaults`)."""
+    return tmp_path / "media"
+
+
 @pytest.fixture(autouse=True)
 def _test_defaults(settings, tmp_path):
     """A fast hasher (one test per hasher runs the real one), no response-time floor on the reset endpoints, and a

@@ -19,13 +19,6 @@ ROWS = [
 globals().update(matrix_tests(ROWS))
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.USE_STORAGE_SERVICE = False
-    return tmp_path / "media"
-
-
 def stored_files(media_root, company) -> list[str]:
     folder = media_root / "company_logos" / str(company.pk)
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []

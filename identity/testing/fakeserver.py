@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -30,8 +31,30 @@ class FakeRequest:
         return None
 
 
+# What `FakeServer.fault` returns when the mode injects no fault: answer normally.
+PROCEED = object()
+
+
 class FakeServer:
-    """Runs `self.handle(request) -> (status, body, headers)` for every request, in a daemon thread."""
+    """Runs `self.handle(request) -> (status, body, headers)` for every request, in a daemon thread.
+
+    `handle` returning None drops the connection without an answer.
+    """
+
+    hang_seconds = 2.0
+
+    def fault(self, mode: str | None, *, failure: tuple):
+        """The outcome of an injected failure mode: `hang` (answer late), `drop` (no answer), `fail` (`failure`),
+        `invalid_json` (an HTML page); PROCEED for any other mode."""
+        if mode == "hang":
+            time.sleep(self.hang_seconds)
+        if mode == "drop":
+            return None
+        if mode == "fail":
+            return failure
+        if mode == "invalid_json":
+            return 200, "<html>not json</html>", {"Content-Type": "text/html"}
+        return PROCEED
 
     def __init__(self):
         fake = self

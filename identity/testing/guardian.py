@@ -4,7 +4,7 @@ import threading
 import time
 import uuid
 
-from identity.testing.fakeserver import FakeRequest, FakeServer
+from identity.testing.fakeserver import PROCEED, FakeRequest, FakeServer
 
 
 class GuardianFake(FakeServer):
@@ -52,14 +52,9 @@ class GuardianFake(FakeServer):
         with self.lock:
             self.calls.append(request)
             mode = self.mode
-        if mode == "hang":
-            time.sleep(self.hang_seconds)
-        if mode == "drop":
-            return None
-        if mode == "fail":
-            return 500, {"error": "internal"}, {}
-        if mode == "invalid_json":
-            return 200, "<html>not json</html>", {"Content-Type": "text/html"}
+        outcome = self.fault(mode, failure=(500, {"error": "internal"}, {}))
+        if outcome is not PROCEED:
+            return outcome
         if request.path == "/check-access" and request.method == "POST":
             return self._check_access(request, mode)
         return self._lookup(request)
@@ -74,15 +69,9 @@ class GuardianFake(FakeServer):
             time.sleep(delay)
             with self.lock:
                 self.in_flight[segment] -= 1
-        mode = self.upstream_mode
-        if mode == "hang":
-            time.sleep(self.hang_seconds)
-        if mode == "drop":
-            return None
-        if mode == "fail":
-            return 503, {"error": "unavailable"}, {}
-        if mode == "invalid_json":
-            return 200, "<html>not json</html>", {"Content-Type": "text/html"}
+        outcome = self.fault(self.upstream_mode, failure=(503, {"error": "unavailable"}, {}))
+        if outcome is not PROCEED:
+            return outcome
         canned = self.answers.get((request.method, request.path))
         if canned is not None:
             return canned[0], canned[1], {}

@@ -1,7 +1,6 @@
 """Contract fake of the Storage service (integrations.md §3): in-memory files, bucket rules, failures on demand."""
 
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from email.parser import BytesParser
@@ -10,7 +9,7 @@ from email.policy import HTTP
 import jwt
 from django.conf import settings
 
-from identity.testing.fakeserver import FakeRequest, FakeServer
+from identity.testing.fakeserver import PROCEED, FakeRequest, FakeServer
 
 
 @dataclass
@@ -73,14 +72,9 @@ class StorageFake(FakeServer):
         with self.lock:
             self.calls.append(request)
             mode = self.mode
-        if mode == "hang":
-            time.sleep(self.hang_seconds)
-        if mode == "drop":
-            return None
-        if mode == "fail":
-            return _error(500, "INTERNAL_ERROR", "Storage failure")
-        if mode == "invalid_json":
-            return 200, "<html>not json</html>", {"Content-Type": "text/html"}
+        outcome = self.fault(mode, failure=_error(500, "INTERNAL_ERROR", "Storage failure"))
+        if outcome is not PROCEED:
+            return outcome
         claims = self._claims(request)
         if claims is None:
             return _error(401, "UNAUTHORIZED", "Missing or invalid token")

@@ -25,13 +25,6 @@ ENTITIES = [("customers", "customer", Customer, "Customer"),
             ("subcontractors", "subcontractor", Subcontractor, "Subcontractor")]
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.USE_STORAGE_SERVICE = False
-    return tmp_path / "media"
-
-
 def stored_files(media_root, kind, pk) -> list[str]:
     folder = media_root / f"{kind}_logos" / str(pk)
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []

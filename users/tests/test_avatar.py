@@ -19,13 +19,6 @@ ROWS = [
 globals().update(matrix_tests(ROWS))
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.USE_STORAGE_SERVICE = False
-    return tmp_path / "media"
-
-
 def stored_files(media_root, user) -> list[str]:
     folder = media_root / "avatars" / str(user.pk)
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []

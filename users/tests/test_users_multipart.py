@@ -72,13 +72,6 @@ def test_multipart_validation_and_unknown_fields(client_a):
     assert body["errors"]["is_staff"] == ["Unknown field."]
 
 
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.USE_STORAGE_SERVICE = False
-    return tmp_path / "media"
-
-
 def avatar_files(media_root, user) -> list[str]:
     folder = media_root / "avatars" / str(user.pk)
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
