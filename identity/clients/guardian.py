@@ -113,17 +113,8 @@ def list_user_roles(*, token: str, user_id: str) -> list[dict]:
 
 def get_role(*, token: str, role_id: str) -> dict | None:
     """The role (`GET /roles/{id}`), or None when Guardian does not know it; raises GuardianRejected on 400."""
-    segment = _segment(role_id)
-    if segment is None:
-        return None
-    status, payload = _call("GET", f"/roles/{segment}", token=token)
-    if status == 404:
-        return None
-    if status == 400:
-        raise GuardianRejected
-    if status != 200:
-        raise _unexpected("GET /roles/{id}", status)
-    return _object(payload)
+    found, payload = _get_one("/roles/{}", role_id, token=token, rejected=(400,))
+    return _object(payload) if found else None
 
 
 def create_user_role(*, token: str, user_id: str, role_id: str) -> dict:
@@ -141,15 +132,9 @@ def create_user_role(*, token: str, user_id: str, role_id: str) -> dict:
 
 def get_user_role(*, token: str, user_role_id: str) -> dict | None:
     """The assignment (`GET /user-roles/{id}`), or None when Guardian does not know it."""
-    segment = _segment(user_role_id)
-    if segment is None:
-        return None
-    status, payload = _call("GET", f"/user-roles/{segment}", token=token)
-    if status in (400, 404):  # an id Guardian cannot parse names no assignment either
-        return None
-    if status != 200:
-        raise _unexpected("GET /user-roles/{id}", status)
-    return _object(payload)
+    # An id Guardian cannot parse (400) names no assignment either.
+    found, payload = _get_one("/user-roles/{}", user_role_id, token=token, missing=(400, 404))
+    return _object(payload) if found else None
 
 
 def delete_user_role(*, token: str, user_role_id: str) -> bool:
@@ -167,28 +152,31 @@ def delete_user_role(*, token: str, user_role_id: str) -> bool:
 
 def list_role_policies(*, token: str, role_id: str) -> list[dict] | None:
     """The role's policies (`GET /roles/{id}/policies`), or None on 404."""
-    segment = _segment(role_id)
-    if segment is None:
-        return None
-    status, payload = _call("GET", f"/roles/{segment}/policies", token=token)
-    if status == 404:
-        return None
-    if status != 200:
-        raise _unexpected("GET /roles/{id}/policies", status)
-    return _unwrap(payload, "policies")
+    found, payload = _get_one("/roles/{}/policies", role_id, token=token)
+    return _unwrap(payload, "policies") if found else None
 
 
 def list_policy_permissions(*, token: str, policy_id: str) -> list[dict] | None:
     """The policy's permissions (`GET /policies/{id}/permissions`), or None on 404."""
-    segment = _segment(policy_id)
+    found, payload = _get_one("/policies/{}/permissions", policy_id, token=token)
+    return _unwrap(payload, "permissions") if found else None
+
+
+def _get_one(template: str, value, *, token: str, missing=(404,), rejected=()) -> tuple[bool, object]:
+    """`GET template` with `value` as its one path segment: (True, payload) on 200, (False, None) when Guardian
+    does not know it (`missing` statuses, or a value that cannot name a resource); GuardianRejected for the
+    `rejected` statuses, GuardianUnavailable for anything else."""
+    segment = _segment(value)
     if segment is None:
-        return None
-    status, payload = _call("GET", f"/policies/{segment}/permissions", token=token)
-    if status == 404:
-        return None
+        return False, None
+    status, payload = _call("GET", template.format(segment), token=token)
+    if status in missing:
+        return False, None
+    if status in rejected:
+        raise GuardianRejected
     if status != 200:
-        raise _unexpected("GET /policies/{id}/permissions", status)
-    return _unwrap(payload, "permissions")
+        raise _unexpected("GET " + template.format("{id}"), status)
+    return True, payload
 
 
 def _segment(value) -> str | None:
