@@ -69,9 +69,16 @@ class ImageViewSet(CompanyScopedViewSet):
     pagination_class = None
     file_kind: str = ""  # avatar | company_logo | customer_logo | subcontractor_logo
     file_field: str = ""  # avatar | logo (the multipart part and the `<field>_file_id` / `has_<field>` keys)
-    no_file_message: str = ""
-    uploaded_message: str = ""
     self_only = False  # only the owner itself may POST/DELETE (user avatars)
+
+    @property
+    def no_file_message(self) -> str:
+        """"User has no avatar", "Customer has no logo", …"""
+        return f"{self.queryset.model._meta.verbose_name.capitalize()} has no {self.file_field}"
+
+    @property
+    def uploaded_message(self) -> str:
+        return f"{self.file_field.capitalize()} uploaded successfully"
 
     def swap(self, owner, file_id: str | None) -> str | None:
         """Records `file_id` (None: none) on the owner through its app's service; returns the previous id."""

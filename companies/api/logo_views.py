@@ -9,11 +9,8 @@ class CompanyLogoViewSet(ImageViewSet):
     queryset = Company.objects.all()
     company_field = "id"
     lookup_url_kwarg = "company_id"
-    guardian_resource = "company_logo"
     file_kind = "company_logo"
     file_field = "logo"
-    no_file_message = "Company has no logo"
-    uploaded_message = "Logo uploaded successfully"
 
     def swap(self, owner, file_id):
         return services.company_logo_set(company=owner, file_id=file_id)

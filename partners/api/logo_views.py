@@ -8,11 +8,8 @@ from partners.models import Customer, Subcontractor
 class CustomerLogoViewSet(ImageViewSet):
     queryset = Customer.objects.all()
     lookup_url_kwarg = "customer_id"
-    guardian_resource = "customer_logo"
     file_kind = "customer_logo"
     file_field = "logo"
-    no_file_message = "Customer has no logo"
-    uploaded_message = "Logo uploaded successfully"
 
     def swap(self, owner, file_id):
         return services.customer_logo_set(customer=owner, file_id=file_id)
@@ -25,11 +22,8 @@ class CustomerLogoViewSet(ImageViewSet):
 class SubcontractorLogoViewSet(ImageViewSet):
     queryset = Subcontractor.objects.all()
     lookup_url_kwarg = "subcontractor_id"
-    guardian_resource = "subcontractor_logo"
     file_kind = "subcontractor_logo"
     file_field = "logo"
-    no_file_message = "Subcontractor has no logo"
-    uploaded_message = "Logo uploaded successfully"
 
     def swap(self, owner, file_id):
         return services.subcontractor_logo_set(subcontractor=owner, file_id=file_id)

@@ -8,11 +8,8 @@ from users.models import User
 class UserAvatarViewSet(ImageViewSet):
     queryset = User.objects.all()
     lookup_url_kwarg = "user_id"
-    guardian_resource = "user_avatar"
     file_kind = "avatar"
     file_field = "avatar"
-    no_file_message = "User has no avatar"
-    uploaded_message = "Avatar uploaded successfully"
     self_only = True
 
     def swap(self, owner, file_id):
