@@ -10,13 +10,13 @@ import pytest
 from django.utils import timezone
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import PASSWORD
 from identity.testing.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)
 from users import credentials
 from users.models import PasswordResetCode, User
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "Correct-horse-9"
 NEW_PASSWORD = "Fresh-start-2024"
 REQUESTED = {"message": "If the email exists, a password reset code has been sent."}
 DONE = {"message": "Password reset successful. You can now log in with your new password."}
