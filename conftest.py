@@ -5,6 +5,7 @@ import uuid
 import pytest
 from rest_framework.test import APIClient
 
+from identity.testing.constants import PASSWORD
 from identity.testing.guardian import GuardianFake
 from identity.testing.storage import StorageFake
 from identity.testing.tokens import make_token
@@ -80,7 +81,7 @@ def _company(name: str):
 def _user(company, email: str, **fields):
     from users.models import User
 
-    return User.objects.create_user(email=email, password="Correct-horse-9", company=company,
+    return User.objects.create_user(email=email, password=PASSWORD, company=company,
                                     first_name=fields.pop("first_name", "Alpha"),
                                     last_name=fields.pop("last_name", "Tester"), **fields)
 

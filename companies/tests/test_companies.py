@@ -4,6 +4,7 @@ import pytest
 
 from companies.models import Company
 from identity.testing.assertions import assert_error
+from identity.testing.constants import UNKNOWN_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +76,7 @@ def test_rename_to_own_name_is_fine_but_to_another_is_409(client_a, company_a, c
         ({"name": "ok", "description": "d" * 256}, "description"),
         ({"name": "ok", "postal_code": "p" * 21}, "postal_code"),
         ({"name": "ok", "colour": "red"}, "colour"),
-        ({"name": "ok", "id": "5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11"}, "id"),
+        ({"name": "ok", "id": UNKNOWN_ID}, "id"),
         ({"name": "ok", "has_logo": True}, "has_logo"),
         ({"name": "ok", "logo_file_id": "x"}, "logo_file_id"),
     ],

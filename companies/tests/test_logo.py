@@ -5,18 +5,18 @@ import pytest
 from companies.models import Company
 from identity.testing.assertions import assert_error
 from identity.testing.images import CONTENT_TYPES, FORMATS, image_bytes, image_upload, upload
-from identity.testing.matrix import Row, matrix_tests
+from identity.testing.matrix import ContractMatrix, Row
 
 pytestmark = pytest.mark.django_db
 
-ROWS = [
-    # Multipart bodies are not sent by the matrix: a body-less POST reaches the "no file" check.
-    Row("POST", "/companies/{company}/logo", "company_logo", "UPDATE", foreign=True, ok=(400,)),
-    Row("GET", "/companies/{company}/logo", "company_logo", "READ", foreign=True, ok=(404,)),
-    Row("DELETE", "/companies/{company}/logo", "company_logo", "DELETE", foreign=True, ok=(404,)),
-]
 
-globals().update(matrix_tests(ROWS))
+class TestCompanyLogoEndpoints(ContractMatrix):
+    rows = [
+        # Multipart bodies are not sent by the matrix: a body-less POST reaches the "no file" check.
+        Row("POST", "/companies/{company}/logo", "company_logo", "UPDATE", foreign=True, status=400),
+        Row("GET", "/companies/{company}/logo", "company_logo", "READ", foreign=True, status=404),
+        Row("DELETE", "/companies/{company}/logo", "company_logo", "DELETE", foreign=True, status=404),
+    ]
 
 
 def stored_files(media_root, company) -> list[str]:

@@ -2,19 +2,24 @@
 
 import pytest
 
-from identity.testing.matrix import Row, matrix_tests
+from identity.testing.matrix import ContractMatrix, Row
 
 pytestmark = pytest.mark.django_db
 
-ROWS = [
-    Row("GET", "/companies", "company", "LIST"),
-    Row("POST", "/companies", "company", "CREATE", body={"name": "Initech"}),
-    Row("GET", "/companies/{company}", "company", "READ", foreign=True),
-    Row("PUT", "/companies/{company}", "company", "UPDATE", body={"name": "Acme Renamed"}, foreign=True),
-    Row("PATCH", "/companies/{company}", "company", "UPDATE", body={"city": "Lyon"}, foreign=True),
-    Row("DELETE", "/companies/{company}", "company", "DELETE", foreign=True, ok=(409,)),
-    Row("GET", "/version", "version", "LIST"),
-    Row("GET", "/config", "config", "READ"),
-]
 
-globals().update(matrix_tests(ROWS))
+class TestCompanyEndpoints(ContractMatrix):
+    rows = [
+        Row("GET", "/companies", "company", "LIST"),
+        Row("POST", "/companies", "company", "CREATE", body={"name": "Initech"}),
+        Row("GET", "/companies/{company}", "company", "READ", foreign=True),
+        Row("PUT", "/companies/{company}", "company", "UPDATE", body={"name": "Acme Renamed"}, foreign=True),
+        Row("PATCH", "/companies/{company}", "company", "UPDATE", body={"city": "Lyon"}, foreign=True),
+        Row("DELETE", "/companies/{company}", "company", "DELETE", foreign=True, status=409),
+    ]
+
+
+class TestSystemEndpoints(ContractMatrix):
+    rows = [
+        Row("GET", "/version", "version", "LIST"),
+        Row("GET", "/config", "config", "READ"),
+    ]

@@ -20,6 +20,8 @@ from django.db import connection
 from django_ratelimit import ALL
 from django_ratelimit.core import _get_window, _make_cache_key
 
+from identity.testing.constants import PASSWORD
+
 pytestmark = pytest.mark.postgres
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -131,7 +133,7 @@ def test_limit_holds_across_two_gunicorn_workers(gunicorn_server, company_a, mak
 
     def login(_=None):
         # A new connection each time, so the requests spread over both workers.
-        response = requests.post(f"{url}/verify_password", json={"email": email, "password": "Correct-horse-9"},
+        response = requests.post(f"{url}/verify_password", json={"email": email, "password": PASSWORD},
                                  headers={"X-Internal-Token": token, "Connection": "close"}, timeout=30)
         return response
 

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import UNKNOWN_ID
 from org.models import Position
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_create_with_unknown_or_foreign_unit_is_404(client_a, company_b, make_un
         ({"title": "ok", "level": -1}, "level"),
         ({"title": "ok", "level": "high"}, "level"),
         ({"title": "ok", "level": 2_147_483_648}, "level"),
-        ({"title": "ok", "id": "5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11"}, "id"),
+        ({"title": "ok", "id": UNKNOWN_ID}, "id"),
         ({"title": "ok", "organization_unit": {}}, "organization_unit"),
         ({"title": "ok", "colour": "red"}, "colour"),
     ],

@@ -7,6 +7,7 @@ from django.db import close_old_connections, connection
 
 from identity.exceptions import ValidationFailed
 from identity.testing.assertions import assert_error
+from identity.testing.constants import UNKNOWN_ID
 from org import services
 from org.models import MAX_DEPTH, MAX_LEVEL, OrganizationUnit, Position
 
@@ -58,8 +59,7 @@ def test_create_with_parent_of_another_company_is_400(client_a, company_b, make_
 
 
 def test_create_with_unknown_or_malformed_parent_is_400(client_a):
-    unknown = client_a.post("/organization_units", {"name": "x", "parent_id": "6f1c1d8e-4c1e-4a52-9a43-1f0e1c8b9d11"},
-                            format="json")
+    unknown = client_a.post("/organization_units", {"name": "x", "parent_id": UNKNOWN_ID}, format="json")
     assert_error(unknown, 400, fields=("parent_id",))
     malformed = client_a.post("/organization_units", {"name": "x", "parent_id": "nope"}, format="json")
     assert_error(malformed, 400, fields=("parent_id",))

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import UNKNOWN_ID
 from org.models import OrganizationUnit
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +68,7 @@ def test_trailing_slash_is_accepted(client_a, make_unit):
         ({"name": "ok", "description": "d" * 256}, "description"),
         ({"name": "ok", "parent_id": "nope"}, "parent_id"),
         ({"name": "ok", "colour": "red"}, "colour"),
-        ({"name": "ok", "id": "5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11"}, "id"),
+        ({"name": "ok", "id": UNKNOWN_ID}, "id"),
         ({"name": "ok", "path": "a/b"}, "path"),
         ({"name": "ok", "level": 3}, "level"),
         ({"name": "ok", "created_at": "2026-01-01T00:00:00Z"}, "created_at"),

@@ -4,22 +4,23 @@ import pytest
 
 from identity.testing.assertions import assert_error
 from identity.testing.images import image_bytes, image_upload, upload
-from identity.testing.matrix import Row, matrix_tests
+from identity.testing.matrix import ContractMatrix, Row
 from partners.models import Customer, Subcontractor
 
 pytestmark = pytest.mark.django_db
 
-ROWS = [
-    # Multipart bodies are not sent by the matrix: a body-less POST reaches the "no file" check.
-    Row("POST", "/customers/{customer}/logo", "customer_logo", "UPDATE", foreign=True, ok=(400,)),
-    Row("GET", "/customers/{customer}/logo", "customer_logo", "READ", foreign=True, ok=(404,)),
-    Row("DELETE", "/customers/{customer}/logo", "customer_logo", "DELETE", foreign=True, ok=(404,)),
-    Row("POST", "/subcontractors/{subcontractor}/logo", "subcontractor_logo", "UPDATE", foreign=True, ok=(400,)),
-    Row("GET", "/subcontractors/{subcontractor}/logo", "subcontractor_logo", "READ", foreign=True, ok=(404,)),
-    Row("DELETE", "/subcontractors/{subcontractor}/logo", "subcontractor_logo", "DELETE", foreign=True, ok=(404,)),
-]
 
-globals().update(matrix_tests(ROWS))
+class TestPartnerLogoEndpoints(ContractMatrix):
+    rows = [
+        # Multipart bodies are not sent by the matrix: a body-less POST reaches the "no file" check.
+        Row("POST", "/customers/{customer}/logo", "customer_logo", "UPDATE", foreign=True, status=400),
+        Row("GET", "/customers/{customer}/logo", "customer_logo", "READ", foreign=True, status=404),
+        Row("DELETE", "/customers/{customer}/logo", "customer_logo", "DELETE", foreign=True, status=404),
+        Row("POST", "/subcontractors/{subcontractor}/logo", "subcontractor_logo", "UPDATE", foreign=True, status=400),
+        Row("GET", "/subcontractors/{subcontractor}/logo", "subcontractor_logo", "READ", foreign=True, status=404),
+        Row("DELETE", "/subcontractors/{subcontractor}/logo", "subcontractor_logo", "DELETE", foreign=True, status=404),
+    ]
+
 
 ENTITIES = [("customers", "customer", Customer, "Customer"),
             ("subcontractors", "subcontractor", Subcontractor, "Subcontractor")]

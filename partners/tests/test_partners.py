@@ -3,6 +3,7 @@
 import pytest
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import UNKNOWN_ID
 from partners.models import Customer, Subcontractor
 
 pytestmark = pytest.mark.django_db
@@ -49,11 +50,11 @@ def test_omitted_optional_fields_are_null(client_a, plural, model):
         ({"name": "ok", "phone_number": "1" * 51}, "phone_number"),
         ({"name": "ok", "address": "a" * 256}, "address"),
         ({"name": "ok", "colour": "red"}, "colour"),
-        ({"name": "ok", "id": "5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11"}, "id"),
+        ({"name": "ok", "id": UNKNOWN_ID}, "id"),
         ({"name": "ok", "has_logo": True}, "has_logo"),
         ({"name": "ok", "logo_file_id": "x"}, "logo_file_id"),
         ({"name": "ok", "created_at": "2020-01-01T00:00:00Z"}, "created_at"),
-        ({"name": "ok", "company_id": "5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11"}, "company_id"),
+        ({"name": "ok", "company_id": UNKNOWN_ID}, "company_id"),
     ],
 )
 def test_create_validation(client_a, plural, body, field):
@@ -167,7 +168,7 @@ def test_delete_removes_the_row(client_a, plural, model):
                                                  ("subcontractors", "Subcontractor", "subcontractor")])
 def test_foreign_and_missing_ids(client_a, directory_b, plural, name, kwarg):
     assert_error(client_a.get(f"/{plural}/{directory_b[kwarg]}"), 404, f"{name} not found")
-    assert_error(client_a.get(f"/{plural}/5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11"), 404, f"{name} not found")
+    assert_error(client_a.get(f"/{plural}/{UNKNOWN_ID}"), 404, f"{name} not found")
     assert_error(client_a.delete(f"/{plural}/{directory_b[kwarg]}"), 404, f"{name} not found")
     assert_error(client_a.get(f"/{plural}/nope"), 400, f"Invalid {kwarg} id")
 

@@ -3,8 +3,9 @@
 import pytest
 from django.test import Client
 
+from identity.testing.constants import PASSWORD
+
 pytestmark = pytest.mark.django_db
-PASSWORD = "Correct-horse-9"
 
 
 @pytest.fixture

@@ -4,19 +4,19 @@ import pytest
 
 from identity.testing.assertions import assert_error
 from identity.testing.images import FORMATS, CONTENT_TYPES, image_bytes, image_upload, upload
-from identity.testing.matrix import Row, matrix_tests
+from identity.testing.matrix import ContractMatrix, Row
 from users.models import User
 
 pytestmark = pytest.mark.django_db
 
-ROWS = [
-    # Multipart bodies are not sent by the matrix: a body-less POST reaches the "no file" check.
-    Row("POST", "/users/{user}/avatar", "user_avatar", "UPDATE", foreign=True, ok=(400,)),
-    Row("GET", "/users/{user}/avatar", "user_avatar", "READ", foreign=True, ok=(404,)),
-    Row("DELETE", "/users/{user}/avatar", "user_avatar", "DELETE", foreign=True, ok=(404,)),
-]
 
-globals().update(matrix_tests(ROWS))
+class TestAvatarEndpoints(ContractMatrix):
+    rows = [
+        # Multipart bodies are not sent by the matrix: a body-less POST reaches the "no file" check.
+        Row("POST", "/users/{user}/avatar", "user_avatar", "UPDATE", foreign=True, status=400),
+        Row("GET", "/users/{user}/avatar", "user_avatar", "READ", foreign=True, status=404),
+        Row("DELETE", "/users/{user}/avatar", "user_avatar", "DELETE", foreign=True, status=404),
+    ]
 
 
 def stored_files(media_root, user) -> list[str]:

@@ -9,20 +9,22 @@ from django.utils import timezone
 
 from identity.exceptions import ValidationFailed
 from identity.testing.assertions import assert_error
-from identity.testing.matrix import Row, matrix_tests
+from identity.testing.constants import PASSWORD
+from identity.testing.matrix import ContractMatrix, Row
 from users import credentials
 from users.models import User
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "Correct-horse-9"
 NEW_PASSWORD = "Brand-new-pass-77"
 
-ROWS = [
-    Row("POST", "/users/{user}/admin-reset-password", "admin_password_reset", "UPDATE", foreign=True),
-]
 
-globals().update(matrix_tests(ROWS))
+class TestPasswordEndpoints(ContractMatrix):
+    rows = [
+        Row("POST", "/users/{user}/admin-reset-password", "admin_password_reset", "UPDATE", foreign=True, status=200),
+        # Token only, no Guardian call (docs/behaviour.md §3.1).
+        Row("PATCH", "/users/me/change-password", None, None),
+    ]
 
 
 @pytest.fixture(autouse=True)

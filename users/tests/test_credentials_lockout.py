@@ -9,12 +9,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import PASSWORD
 from users import credentials
 from users.models import User
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "Correct-horse-9"
 
 
 @pytest.fixture(autouse=True)

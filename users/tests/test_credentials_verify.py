@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import PASSWORD
 from users.models import User
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "Correct-horse-9"  # the root conftest's password of every fixture user
 INTERNAL = "internal-token-for-tests"
 REAL_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -11,10 +11,10 @@ from rest_framework.views import APIView
 
 from identity import ratelimit
 from identity.testing.assertions import assert_error
+from identity.testing.constants import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "Correct-horse-9"
 INTERNAL = "internal-token-for-tests"
 HOUR = 3600
 

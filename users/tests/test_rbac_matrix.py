@@ -2,20 +2,21 @@
 
 import pytest
 
-from identity.testing.matrix import Row, matrix_tests
+from identity.testing.constants import ASSIGNMENT_ID
+from identity.testing.matrix import ContractMatrix, Row
 
 pytestmark = pytest.mark.django_db
 
-ASSIGNMENT_ID = "0e5a1c1e-0000-4000-8000-000000000001"  # Guardian's id of the assignment held by company A's user
 
-ROWS = [
-    Row("GET", "/users/{user}/roles", "user_roles", "LIST", foreign=True),
-    Row("POST", "/users/{user}/roles", "user_roles", "CREATE", body={"role_id": "role-new"}, foreign=True),
-    Row("GET", "/users/{user}/roles/" + ASSIGNMENT_ID, "user_roles", "READ", foreign=True),
-    Row("DELETE", "/users/{user}/roles/" + ASSIGNMENT_ID, "user_roles", "DELETE", foreign=True),
-    Row("GET", "/users/{user}/policies", "user_policies", "READ", foreign=True),
-    Row("GET", "/users/{user}/permissions", "user_permissions", "READ", foreign=True),
-]
+class TestRoleEndpoints(ContractMatrix):
+    rows = [
+        Row("GET", "/users/{user}/roles", "user_roles", "LIST", foreign=True),
+        Row("POST", "/users/{user}/roles", "user_roles", "CREATE", body={"role_id": "role-new"}, foreign=True),
+        Row("GET", "/users/{user}/roles/" + ASSIGNMENT_ID, "user_roles", "READ", foreign=True),
+        Row("DELETE", "/users/{user}/roles/" + ASSIGNMENT_ID, "user_roles", "DELETE", foreign=True),
+        Row("GET", "/users/{user}/policies", "user_policies", "READ", foreign=True),
+        Row("GET", "/users/{user}/permissions", "user_permissions", "READ", foreign=True),
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +31,3 @@ def _guardian_store(guardian, directory_a):
     guardian.role_policies["role-1"] = [{"id": "pol-1", "name": "read"}]
     guardian.policy_permissions["pol-1"] = [{"id": "perm-1", "service": "identity", "resource_name": "user",
                                              "operation": "READ", "description": None}]
-
-
-globals().update(matrix_tests(ROWS))

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import ASSIGNMENT_ID, OTHER_USERS_ASSIGNMENT_ID, SECOND_ASSIGNMENT_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -29,22 +30,22 @@ def roles_url(user, suffix: str = "") -> str:
 def test_roles_list_gives_each_assignment_with_guardian_role(client_a, guardian, user_a):
     guardian.roles["r1"] = role("r1", name="Viewer")
     guardian.roles["r2"] = role("r2", str(user_a.company_id), name="Editor")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000002", user_a, "r2")
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
+    assign(guardian, SECOND_ASSIGNMENT_ID, user_a, "r2")
 
     response = client_a.get(roles_url(user_a))
 
     assert response.status_code == 200, response.content
     assert response.json() == {"roles": [
-        {"id": "0e5a1c1e-0000-4000-8000-000000000001", "user_id": str(user_a.pk), "role_id": "r1", "role": guardian.roles["r1"],
+        {"id": ASSIGNMENT_ID, "user_id": str(user_a.pk), "role_id": "r1", "role": guardian.roles["r1"],
          "created_at": "2026-03-04T05:06:07Z"},
-        {"id": "0e5a1c1e-0000-4000-8000-000000000002", "user_id": str(user_a.pk), "role_id": "r2", "role": guardian.roles["r2"],
+        {"id": SECOND_ASSIGNMENT_ID, "user_id": str(user_a.pk), "role_id": "r2", "role": guardian.roles["r2"],
          "created_at": "2026-03-04T05:06:07Z"},
     ]}
 
 
 def test_roles_list_unknown_role_becomes_placeholder(client_a, guardian, user_a):
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "gone")
+    assign(guardian, ASSIGNMENT_ID, user_a, "gone")
 
     response = client_a.get(roles_url(user_a))
 
@@ -57,17 +58,17 @@ def test_roles_list_unknown_role_becomes_placeholder(client_a, guardian, user_a)
 def test_roles_list_accepts_list_or_wrapped_reply(client_a, guardian, user_a, wrapped):
     guardian.wrap["roles"] = wrapped
     guardian.roles["r1"] = role("r1")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
 
     response = client_a.get(roles_url(user_a))
 
-    assert [item["id"] for item in response.json()["roles"]] == ["0e5a1c1e-0000-4000-8000-000000000001"]
+    assert [item["id"] for item in response.json()["roles"]] == [ASSIGNMENT_ID]
 
 
 def test_roles_list_reads_each_role_once_and_forwards_the_cookie(client_a, guardian, user_a):
     guardian.roles["r1"] = role("r1")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000002", user_a, "r1")  # Guardian holding the same role twice
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
+    assign(guardian, SECOND_ASSIGNMENT_ID, user_a, "r1")  # Guardian holding the same role twice
 
     response = client_a.get(roles_url(user_a))
 
@@ -81,13 +82,13 @@ def test_roles_list_reads_each_role_once_and_forwards_the_cookie(client_a, guard
 def test_roles_list_drops_assignments_of_other_users(client_a, guardian, user_a):
     guardian.roles["r1"] = role("r1")
     guardian.answers[("GET", "/user-roles")] = (200, {"roles": [
-        {"id": "0e5a1c1e-0000-4000-8000-000000000001", "user_id": str(user_a.pk).upper(), "role_id": "r1"},
-        {"id": "0e5a1c1e-0000-4000-8000-000000000009", "user_id": str(uuid.uuid4()), "role_id": "r1"},
+        {"id": ASSIGNMENT_ID, "user_id": str(user_a.pk).upper(), "role_id": "r1"},
+        {"id": OTHER_USERS_ASSIGNMENT_ID, "user_id": str(uuid.uuid4()), "role_id": "r1"},
     ]})
 
     response = client_a.get(roles_url(user_a))
 
-    assert [item["id"] for item in response.json()["roles"]] == ["0e5a1c1e-0000-4000-8000-000000000001"]
+    assert [item["id"] for item in response.json()["roles"]] == [ASSIGNMENT_ID]
     assert response.json()["roles"][0]["created_at"] is None
 
 
@@ -101,7 +102,7 @@ def test_roles_list_of_user_without_roles_is_empty(client_a, guardian, user_a, d
 def test_roles_list_of_another_user_of_the_company(client_a, guardian, company_a, make_user):
     colleague = make_user(company_a, "gamma@acme.test")
     guardian.roles["r1"] = role("r1")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", colleague, "r1")
+    assign(guardian, ASSIGNMENT_ID, colleague, "r1")
 
     response = client_a.get(roles_url(colleague))
 
@@ -120,7 +121,7 @@ def test_roles_list_guardian_failure_is_503(client_a, guardian, user_a, settings
 @pytest.mark.parametrize("answer", [(500, {"error": "boom"}), (200, "not json"), (200, ["not", "an", "object"]),
                                     (400, {"error": "bad"})])
 def test_roles_list_role_lookup_failure_is_503(client_a, guardian, user_a, answer):
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
     guardian.answers[("GET", "/roles/r1")] = answer
 
     assert_error(client_a.get(roles_url(user_a)), 503, "Authorization service unavailable")
@@ -142,7 +143,7 @@ def test_roles_list_guardian_refusing_the_cookie_is_403(client_a, guardian, user
 
 def test_roles_list_with_guardian_disabled_is_empty(client_a, guardian, user_a, settings):
     settings.USE_GUARDIAN_SERVICE = False
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
 
     response = client_a.get(roles_url(user_a))
 
@@ -151,14 +152,14 @@ def test_roles_list_with_guardian_disabled_is_empty(client_a, guardian, user_a, 
     assert guardian.calls == []
 
 
-@pytest.mark.parametrize("path", ["/roles", "/roles/0e5a1c1e-0000-4000-8000-000000000001", "/policies", "/permissions"])
+@pytest.mark.parametrize("path", ["/roles", f"/roles/{ASSIGNMENT_ID}", "/policies", "/permissions"])
 def test_rbac_paths_with_guardian_disabled_still_need_a_user_of_the_company(client_a, settings, user_b, path):
     settings.USE_GUARDIAN_SERVICE = False
     assert_error(client_a.get(f"/users/{user_b.pk}{path}"), 404, "User not found")
     assert_error(client_a.get(f"/users/{uuid.uuid4()}{path}"), 404, "User not found")
 
 
-@pytest.mark.parametrize("path", ["/roles", "/roles/0e5a1c1e-0000-4000-8000-000000000001", "/policies", "/permissions"])
+@pytest.mark.parametrize("path", ["/roles", f"/roles/{ASSIGNMENT_ID}", "/policies", "/permissions"])
 def test_rbac_paths_with_malformed_user_id_are_400(client_a, guardian, path):
     assert_error(client_a.get(f"/users/not-a-uuid{path}"), 400, "Invalid user id")
     assert guardian.lookups() == []
@@ -166,7 +167,7 @@ def test_rbac_paths_with_malformed_user_id_are_400(client_a, guardian, path):
 
 def test_roles_wrong_method_is_405(client_a, user_a):
     assert_error(client_a.put(roles_url(user_a), {}), 405)
-    assert_error(client_a.post(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001"), {}), 405)
+    assert_error(client_a.post(roles_url(user_a, f"/{ASSIGNMENT_ID}"), {}), 405)
 
 
 # --- POST /users/{user_id}/roles ---------------------------------------------------------------------------------
@@ -221,7 +222,7 @@ def test_assign_role_with_malformed_body_is_400(client_a, guardian, user_a, body
 
 def test_assign_role_already_assigned_is_409(client_a, guardian, user_a):
     guardian.roles["r1"] = role("r1")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
 
     assert_error(client_a.post(roles_url(user_a), {"role_id": "r1"}), 409, "Role 'r1' already assigned to user")
 
@@ -270,9 +271,9 @@ def test_assign_role_with_guardian_disabled_is_503(client_a, guardian, user_a, s
 
 # --- GET /users/{user_id}/roles/{user_role_id} -------------------------------------------------------------------
 def test_get_user_role_returns_guardian_assignment(client_a, guardian, user_a):
-    assignment = assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
+    assignment = assign(guardian, ASSIGNMENT_ID, user_a, "r1")
 
-    response = client_a.get(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001"))
+    response = client_a.get(roles_url(user_a, f"/{ASSIGNMENT_ID}"))
 
     assert response.status_code == 200
     assert response.json() == assignment
@@ -292,40 +293,40 @@ def test_user_role_with_malformed_id_is_400_before_any_lookup(client_a, guardian
 
 def test_get_user_role_of_another_user_is_404(client_a, guardian, user_a, company_a, make_user):
     colleague = make_user(company_a, "gamma@acme.test")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", colleague, "r1")
+    assign(guardian, ASSIGNMENT_ID, colleague, "r1")
 
-    assert_error(client_a.get(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 404, "User role not found")
-    assert client_a.get(roles_url(colleague, "/0e5a1c1e-0000-4000-8000-000000000001")).status_code == 200
+    assert_error(client_a.get(roles_url(user_a, f"/{ASSIGNMENT_ID}")), 404, "User role not found")
+    assert client_a.get(roles_url(colleague, f"/{ASSIGNMENT_ID}")).status_code == 200
 
 
 def test_get_user_role_guardian_failure_is_503(client_a, guardian, user_a):
     guardian.upstream_mode = "fail"
-    assert_error(client_a.get(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 503, "Authorization service unavailable")
+    assert_error(client_a.get(roles_url(user_a, f"/{ASSIGNMENT_ID}")), 503, "Authorization service unavailable")
 
 
 def test_get_user_role_with_guardian_disabled_is_503(client_a, guardian, user_a, settings):
     settings.USE_GUARDIAN_SERVICE = False
-    assert_error(client_a.get(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 503, "Guardian Service is disabled")
+    assert_error(client_a.get(roles_url(user_a, f"/{ASSIGNMENT_ID}")), 503, "Guardian Service is disabled")
 
 
 # --- DELETE /users/{user_id}/roles/{user_role_id} ----------------------------------------------------------------
 def test_delete_user_role_removes_the_assignment(client_a, guardian, user_a):
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
 
-    response = client_a.delete(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001"))
+    response = client_a.delete(roles_url(user_a, f"/{ASSIGNMENT_ID}"))
 
     assert response.status_code == 204
     assert guardian.user_roles == {}
     assert [(call.method, call.path) for call in guardian.lookups()] == [
-        ("GET", "/user-roles/0e5a1c1e-0000-4000-8000-000000000001"), ("DELETE", "/user-roles/0e5a1c1e-0000-4000-8000-000000000001")]
+        ("GET", f"/user-roles/{ASSIGNMENT_ID}"), ("DELETE", f"/user-roles/{ASSIGNMENT_ID}")]
     assert all(call.cookie_token == client_a.raw_token for call in guardian.lookups())
 
 
 def test_delete_user_role_guardian_answering_200_is_204(client_a, guardian, user_a):
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
-    guardian.answers[("DELETE", "/user-roles/0e5a1c1e-0000-4000-8000-000000000001")] = (200, {"message": "deleted"})
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
+    guardian.answers[("DELETE", f"/user-roles/{ASSIGNMENT_ID}")] = (200, {"message": "deleted"})
 
-    assert client_a.delete(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")).status_code == 204
+    assert client_a.delete(roles_url(user_a, f"/{ASSIGNMENT_ID}")).status_code == 204
 
 
 def test_delete_user_role_unknown_is_404(client_a, guardian, user_a):
@@ -333,31 +334,31 @@ def test_delete_user_role_unknown_is_404(client_a, guardian, user_a):
 
 
 def test_delete_user_role_gone_meanwhile_is_404(client_a, guardian, user_a):
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
-    guardian.answers[("DELETE", "/user-roles/0e5a1c1e-0000-4000-8000-000000000001")] = (404, {"error": "Not found"})
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
+    guardian.answers[("DELETE", f"/user-roles/{ASSIGNMENT_ID}")] = (404, {"error": "Not found"})
 
-    assert_error(client_a.delete(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 404, "User role not found")
+    assert_error(client_a.delete(roles_url(user_a, f"/{ASSIGNMENT_ID}")), 404, "User role not found")
 
 
 def test_delete_user_role_of_another_user_is_404_and_keeps_it(client_a, guardian, user_a, company_a, make_user):
     colleague = make_user(company_a, "gamma@acme.test")
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", colleague, "r1")
+    assign(guardian, ASSIGNMENT_ID, colleague, "r1")
 
-    assert_error(client_a.delete(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 404, "User role not found")
-    assert "0e5a1c1e-0000-4000-8000-000000000001" in guardian.user_roles
+    assert_error(client_a.delete(roles_url(user_a, f"/{ASSIGNMENT_ID}")), 404, "User role not found")
+    assert ASSIGNMENT_ID in guardian.user_roles
     assert [call.method for call in guardian.lookups()] == ["GET"]
 
 
 def test_delete_user_role_guardian_failure_is_503(client_a, guardian, user_a):
-    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
-    guardian.answers[("DELETE", "/user-roles/0e5a1c1e-0000-4000-8000-000000000001")] = (500, {"error": "boom"})
+    assign(guardian, ASSIGNMENT_ID, user_a, "r1")
+    guardian.answers[("DELETE", f"/user-roles/{ASSIGNMENT_ID}")] = (500, {"error": "boom"})
 
-    assert_error(client_a.delete(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 503, "Authorization service unavailable")
+    assert_error(client_a.delete(roles_url(user_a, f"/{ASSIGNMENT_ID}")), 503, "Authorization service unavailable")
 
 
 def test_delete_user_role_with_guardian_disabled_is_503(client_a, guardian, user_a, settings):
     settings.USE_GUARDIAN_SERVICE = False
-    assert_error(client_a.delete(roles_url(user_a, "/0e5a1c1e-0000-4000-8000-000000000001")), 503, "Guardian Service is disabled")
+    assert_error(client_a.delete(roles_url(user_a, f"/{ASSIGNMENT_ID}")), 503, "Guardian Service is disabled")
     assert guardian.calls == []
 
 

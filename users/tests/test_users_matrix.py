@@ -2,18 +2,18 @@
 
 import pytest
 
-from identity.testing.matrix import Row, matrix_tests
+from identity.testing.matrix import ContractMatrix, Row
 
 pytestmark = pytest.mark.django_db
 
-ROWS = [
-    Row("GET", "/users", "user", "LIST"),
-    Row("POST", "/users", "user", "CREATE", body={"email": "new@acme.test", "password": "Str0ng-Passw0rd!"}),
-    Row("GET", "/users/{user}", "user", "READ", foreign=True),
-    Row("PUT", "/users/{user}", "user", "UPDATE", body={"email": "alpha@acme.test"}, foreign=True),
-    Row("PATCH", "/users/{user}", "user", "UPDATE", body={"first_name": "Omega"}, foreign=True),
-    Row("DELETE", "/users/{user}", "user", "DELETE", foreign=True),
-    Row("GET", "/positions/{position}/users", "user_position", "READ", foreign=True),
-]
 
-globals().update(matrix_tests(ROWS))
+class TestUserEndpoints(ContractMatrix):
+    rows = [
+        Row("GET", "/users", "user", "LIST"),
+        Row("POST", "/users", "user", "CREATE", body={"email": "new@acme.test", "password": "Str0ng-Passw0rd!"}),
+        Row("GET", "/users/{user}", "user", "READ", foreign=True),
+        Row("PUT", "/users/{user}", "user", "UPDATE", body={"email": "alpha@acme.test"}, foreign=True),
+        Row("PATCH", "/users/{user}", "user", "UPDATE", body={"first_name": "Omega"}, foreign=True),
+        Row("DELETE", "/users/{user}", "user", "DELETE", foreign=True),
+        Row("GET", "/positions/{position}/users", "user_position", "READ", foreign=True),
+    ]
