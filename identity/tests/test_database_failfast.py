@@ -21,7 +21,7 @@ STATEMENT_TIMEOUT = 2
 
 
 @pytest.fixture(scope="module")
-def proxied_server(django_db_setup, django_db_blocker):
+def proxied_server(django_db_setup):
     """One gunicorn worker whose database is reached through a proxy the test controls."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
