@@ -14,6 +14,7 @@ from django.urls import Resolver404, resolve
 from identity import metrics
 from identity.context import company_id_var, request_id_var, user_id_var
 
+logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("identity.access")
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -76,7 +77,7 @@ class AccessLogMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, (OperationalError, InterfaceError)):
-            logging.getLogger(__name__).error("Database unavailable: %s", type(exception).__name__)
+            logger.error("Database unavailable: %s", type(exception).__name__)
             return JsonResponse({"message": "Database unavailable"}, status=503)
         return None
 

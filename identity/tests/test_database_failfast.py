@@ -20,6 +20,12 @@ CONNECT_TIMEOUT = 2
 STATEMENT_TIMEOUT = 2
 
 
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+
+
 @pytest.fixture(scope="module")
 def proxied_server(django_db_setup):
     """One gunicorn worker whose database is reached through a proxy the test controls."""
