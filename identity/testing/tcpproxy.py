@@ -20,10 +20,7 @@ class TcpProxy:
     # --- modes --------------------------------------------------------------------------------
     def open(self) -> None:
         """Accept and forward (on the same port as before, once it has one)."""
-        self._drop_connections()
-        self.mode = "forward"
-        if self._listener is None:
-            self._listen()
+        self._serve("forward")
 
     def close(self) -> None:
         """No listener, every connection cut: connects are refused, like a stopped server."""
@@ -38,12 +35,15 @@ class TcpProxy:
 
     def blackhole(self) -> None:
         """Connections are accepted but nothing is ever answered, like a stalled host; current ones are cut."""
+        self._serve("blackhole")
+
+    # --- plumbing -----------------------------------------------------------------------------
+    def _serve(self, mode: str) -> None:
         self._drop_connections()
-        self.mode = "blackhole"
+        self.mode = mode
         if self._listener is None:
             self._listen()
 
-    # --- plumbing -----------------------------------------------------------------------------
     def _listen(self) -> None:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
