@@ -34,7 +34,8 @@ print("Database is reachable.")
 fi
 
 if truthy "${RUN_MIGRATIONS:-false}"; then
-    python manage.py migrate --noinput
+    # A migration may rewrite a large table: no statement timeout for it (it still fails on a refused connection).
+    DATABASE_STATEMENT_TIMEOUT=0 python manage.py migrate --noinput
 fi
 
 exec "$@"

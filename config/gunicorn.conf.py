@@ -2,6 +2,9 @@
 
 import multiprocessing
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT') or '5000'}"
 
@@ -29,11 +32,45 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # No runtime control socket (gunicorn ≥ 25.1 opens one under $HOME): signals are the container's interface.
 control_socket_disable = True
 
-# Access log on stdout, one line per request with the id the API echoes in X-Request-ID (the caller's or a new one).
-accesslog = "-"
+# The application logs one line per request (identity.middleware.AccessLogMiddleware, LOG_FORMAT), with the ids
+# of the caller: gunicorn's own access line would repeat it. Its error log (start, stop, killed workers) stays.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms request_id=%({x-request-id}o)s'
+
+# What the API can receive: a list query of 10,000 characters and more (gunicorn offers nothing between its
+# 8190-byte maximum and no limit for the request line), and headers up to 16 KiB each (a front end's cookies).
+# The proxy in front bounds the request line; Django bounds the number of query parameters (400 above 1,000).
+limit_request_line = 0
+limit_request_field_size = 16384
+limit_request_fields = 100
+
+# Metrics of every worker in one scrape (prometheus-client's multiprocess mode): the workers write their samples
+# to files in PROMETHEUS_MULTIPROC_DIR, which the master sets before any worker starts. A directory of our own is
+# removed at exit; one the operator gave is emptied at start, so that a restart does not add up old samples.
+_OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _OWN_METRICS_DIR:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
+        prefix="identity-metrics-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+
+
+def on_starting(server):
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    """A worker is gone: its live gauges go with it (its counters stay in the server's totals)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _OWN_METRICS_DIR:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def post_worker_init(worker):

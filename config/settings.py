@@ -7,20 +7,24 @@ import sys
 from pathlib import Path
 
 import environ
+from corsheaders.defaults import default_headers as cors_default_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# `.env` first, then the generated `.env.local`; real environment variables win over both.
-for _name in (".env", ".env.local"):
-    if (BASE_DIR / _name).is_file():
-        env.read_env(str(BASE_DIR / _name), overwrite=False)
+# `.env` first; real environment variables win over it.
+if (BASE_DIR / ".env").is_file():
+    env.read_env(str(BASE_DIR / ".env"), overwrite=False)
 
 APP_ENV = env.str("APP_ENV", default=env.str("FLASK_ENV", default="production")).lower()
 if APP_ENV not in {"development", "testing", "staging", "production"}:
     sys.stderr.write(f"Configuration error: APP_ENV must be development, testing, staging or production, not {APP_ENV!r}\n")
     raise SystemExit(1)
 LENIENT_ENV = APP_ENV in {"development", "testing"}
+# The secrets development and testing generated for themselves, read only there: a staging or production start in
+# a checkout that has them must still refuse to start without its own.
+if LENIENT_ENV and (BASE_DIR / ".env.local").is_file():
+    env.read_env(str(BASE_DIR / ".env.local"), overwrite=False)
 
 _log = logging.getLogger("config")
 
@@ -75,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -88,6 +93,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "identity.middleware.RequestIdMiddleware",
+    "identity.middleware.AccessLogMiddleware",
+    # Before anything that can answer: a preflight, a 413 or a 401 carries the CORS headers an allowed origin needs.
+    "corsheaders.middleware.CorsMiddleware",
     "identity.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -120,18 +128,41 @@ TEMPLATES = [
 
 # --- database ---------------------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="")
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
 if DATABASE_URL:
     _db = env.db_url_config(DATABASE_URL)
     if _db["ENGINE"] == "django.db.backends.postgresql":
-        _db.setdefault("OPTIONS", {}).update(
+        # Django's backend and pool, with a fail-fast path while the server refuses connections (identity/postgres).
+        _db["ENGINE"] = "identity.postgres"
+        _options = _db.setdefault("OPTIONS", {})
+        # Every statement, and every wait for a lock, ends after DATABASE_STATEMENT_TIMEOUT (0: never) with an
+        # error the API answers as 503, instead of holding the worker until gunicorn kills it. Set at connection
+        # start-up, so it costs no round trip; identity.postgres.statement_timeout raises it for a long command.
+        _timeout_ms = int(DATABASE_STATEMENT_TIMEOUT * 1000)
+        _options["options"] = " ".join(filter(None, [
+            _options.get("options", ""), f"-c statement_timeout={_timeout_ms}", f"-c lock_timeout={_timeout_ms}",
+        ]))
+        _options.update(
             {
                 "pool": {
                     "min_size": 1,
                     "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
-                    # how long a request waits for a free or new connection before failing (health → 503)
-                    "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+                    # How long a request waits for a free or new connection; at most the connect timeout, so that
+                    # an unreachable server answers 503 within DATABASE_CONNECT_TIMEOUT + 1 s.
+                    "timeout": env.float("DATABASE_POOL_TIMEOUT", default=float(DATABASE_CONNECT_TIMEOUT)),
+                    # The pool's background reconnection backs off exponentially (1, 2, 4 … s): give up after one
+                    # retry, so that the first request after an outage starts a fresh attempt at once.
+                    "reconnect_timeout": 1.0,
                 },
-                "connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", default=5),
+                "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+                # A server that vanished (no RST, no answer) is noticed within about 10 s: keepalives on idle
+                # connections, tcp_user_timeout on unacknowledged writes.
+                "keepalives": 1,
+                "keepalives_idle": 5,
+                "keepalives_interval": 2,
+                "keepalives_count": 2,
+                "tcp_user_timeout": 10_000,
                 # Server-side parameters let psycopg prepare the statements a process repeats (the caller's user,
                 # path objects, list pages): PostgreSQL then skips parsing and planning them. Turn off behind a
                 # transaction-pooling proxy (PgBouncer in transaction mode), which cannot keep prepared statements.
@@ -139,6 +170,8 @@ if DATABASE_URL:
             }
         )
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+        # The pool checks a connection before handing it out: the ones an outage broke are dropped, not used.
+        _db["CONN_HEALTH_CHECKS"] = True
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -310,19 +343,40 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"LanguageEnum": "users.models.Language"},
 }
 
+# --- CORS -------------------------------------------------------------------------------
+# Comma-separated origins (`https://app.example.com`) whose pages may call the API with the caller's cookie; empty:
+# no CORS headers at all. Other origins get none either.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-match", "if-none-match", "x-request-id")
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID"]
+
+# --- metrics ----------------------------------------------------------------------------
+# `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>` when set; unset, it is served without one only in
+# development and testing, and answers 404 elsewhere.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_WITHOUT_TOKEN = LENIENT_ENV
+
 # --- logging ----------------------------------------------------------------------------
+# json: one JSON object per line (for a log collector); text: plain lines for a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if APP_ENV == "development" else "json").lower()
+if LOG_FORMAT not in {"json", "text"}:
+    _refuse("LOG_FORMAT", f"must be json or text, not {LOG_FORMAT!r},")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_context": {"()": "identity.logging.RequestContextFilter"}},
     "formatters": {
-        "plain": {
+        "text": {
             "format": "%(asctime)s %(levelname)s %(name)s [request_id=%(request_id)s company_id=%(company_id)s "
             "user_id=%(user_id)s] %(message)s"
-        }
+        },
+        "json": {
+            "()": "identity.logging.JsonFormatter",
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_context"]}
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_context"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"}},

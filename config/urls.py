@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
 
 from identity.docs import RedocView, SwaggerView
 from identity.exception_handler import not_found_view
-from identity.health import HealthView, LiveView, ReadyView
+from identity.health import HealthView, LiveView, MetricsView, ReadyView
 from identity.views import ConfigView, VersionView
 
 handler400 = "identity.exception_handler.bad_request_view"
@@ -18,6 +18,7 @@ urlpatterns = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     re_path(r"^health/live/?$", LiveView.as_view(), name="health-live"),
     re_path(r"^health/ready/?$", ReadyView.as_view(), name="health-ready"),
+    re_path(r"^metrics/?$", MetricsView.as_view(), name="metrics"),
     re_path(r"^version/?$", VersionView.as_view(), name="version"),
     re_path(r"^config/?$", ConfigView.as_view(), name="config"),
     re_path(r"^openapi\.json/?$", SpectacularJSONAPIView.as_view(), name="openapi-json"),

@@ -1,17 +1,23 @@
-"""Public health probes: `/health`, `/health/live`, `/health/ready`."""
+"""What operators poll: the health probes `/health`, `/health/live`, `/health/ready`, and `/metrics`."""
 
+import hmac
 import time
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from prometheus_client import CONTENT_TYPE_LATEST
+from rest_framework import exceptions, serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from identity.metrics import exposition
 from identity.version import VERSION
 
 _CHECK = inline_serializer("HealthCheck", {
@@ -91,3 +97,35 @@ class ReadyView(PublicProbe):
         healthy = all(check["healthy"] for check in checks.values())
         return Response({"status": "ready" if healthy else "not_ready", "checks": checks},
                         status=200 if healthy else 503)
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """Scrapers ask for text formats; errors still answer the JSON envelope."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class MetricsView(PublicProbe):
+    """`GET /metrics`: Bearer METRICS_TOKEN when set; without one, only where settings allow it (else 404)."""
+
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(operation_id="metrics", responses={
+        (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Prometheus text exposition"),
+    })
+    def get(self, request):
+        token = settings.METRICS_TOKEN
+        if token:
+            scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+                raise exceptions.AuthenticationFailed("Missing or invalid metrics token")
+        elif not settings.METRICS_WITHOUT_TOKEN:
+            raise exceptions.NotFound()
+        return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
+
+    def get_authenticate_header(self, request):
+        return "Bearer"

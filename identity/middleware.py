@@ -1,13 +1,21 @@
-"""Request id propagation and the early request-size limit."""
+"""Request id propagation, the per-request log line and metrics, and the early request-size limit."""
 
+import logging
 import re
+import time
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 
+from identity import metrics
 from identity.context import company_id_var, request_id_var, user_id_var
+
+logger = logging.getLogger(__name__)
+access_logger = logging.getLogger("identity.access")
 
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
@@ -31,6 +39,47 @@ class RequestIdMiddleware:
             user_id_var.reset(tokens[2])
         response["X-Request-ID"] = request_id
         return response
+
+
+class AccessLogMiddleware:
+    """One log line and the metrics of each request; a bad `Host` or an unreachable database outside DRF's views
+    answers the envelope (400, 503) instead of Django's traceback and 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        error = None
+        try:
+            request.get_host()
+        except DisallowedHost:
+            # Django would log this with a traceback; one line is enough (the value is the client's to fix).
+            error = "Invalid Host header"
+            response = JsonResponse({"message": "Bad request"}, status=400)
+        else:
+            with connection.execute_wrapper(metrics.count_queries):
+                response = self.get_response(request)
+        seconds = time.perf_counter() - started
+        metrics.record_request(request, response.status_code, seconds)
+        fields = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round(seconds * 1000, 2),
+        }
+        if error:
+            fields["error"] = error
+            fields["host"] = request.META.get("HTTP_HOST", "")[:255]
+        access_logger.info("%s %s %s %.2fms%s", request.method, request.path, response.status_code,
+                           seconds * 1000, f" ({error})" if error else "", extra=fields)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            logger.error("Database unavailable: %s", type(exception).__name__)
+            return JsonResponse({"message": "Database unavailable"}, status=503)
+        return None
 
 
 class BodySizeLimitMiddleware:

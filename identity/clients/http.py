@@ -3,6 +3,8 @@
 import requests
 from requests.adapters import HTTPAdapter
 
+from identity.metrics import instrument_session
+
 _sessions: dict[str, requests.Session] = {}
 
 
@@ -15,5 +17,6 @@ def session_for(service: str) -> requests.Session:
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         session.trust_env = False
+        instrument_session(session, service)
         _sessions[service] = session
     return session

@@ -118,3 +118,33 @@ def test_development_from_flask_env_is_lenient():
     result = _start(APP_ENV=None, FLASK_ENV="development", INTERNAL_AUTH_TOKEN="", CACHE_URL="",
                     GUARDIAN_SERVICE_URL="")
     assert result.returncode == 0, result.stderr
+
+
+def _settings_in_checkout(checkout, **variables) -> subprocess.CompletedProcess:
+    """Runs config/settings.py as if it lived in `checkout` (whose `.env.local` the test wrote); prints SECRET_KEY."""
+    (checkout / "config").mkdir(exist_ok=True)
+    (checkout / "config" / "settings.py").write_text(_SETTINGS_SOURCE)
+    env = {name: value for name, value in os.environ.items() if name not in SETTINGS_VARIABLES}
+    env.update({name: value for name, value in {**COMPLETE, **variables}.items() if value is not None})
+    code = ("import runpy, sys\n"
+            f"namespace = runpy.run_path({str(checkout / 'config' / 'settings.py')!r})\n"
+            "print(namespace['SECRET_KEY'])\n")
+    return subprocess.run([sys.executable, "-c", code], cwd=checkout, env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("app_env", ["production", "staging"])
+def test_production_in_a_checkout_with_development_secrets_refuses_to_start(tmp_path, app_env):
+    (tmp_path / ".env.local").write_text("SECRET_KEY=generated-for-development\nJWT_SECRET=generated-too\n")
+    result = _settings_in_checkout(tmp_path, APP_ENV=app_env, SECRET_KEY=None, JWT_SECRET=None)
+    assert "generated-for-development" not in result.stdout
+    _refused_naming(result, "SECRET_KEY")
+
+
+def test_development_reuses_the_secrets_it_generated(tmp_path):
+    (tmp_path / ".env.local").write_text("SECRET_KEY=generated-for-development\nJWT_SECRET=generated-too\n")
+    result = _settings_in_checkout(tmp_path, APP_ENV="development", SECRET_KEY=None, JWT_SECRET=None,
+                                   INTERNAL_AUTH_TOKEN=None, CACHE_URL=None, GUARDIAN_SERVICE_URL=None)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "generated-for-development"
+    assert (tmp_path / ".env.local").read_text().count("SECRET_KEY=") == 1  # reused, not generated again

@@ -1,0 +1,104 @@
+"""Prometheus metrics: requests, database queries and outside calls, aggregated across gunicorn workers."""
+
+import os
+import re
+import time
+
+import requests
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+    multiprocess,
+)
+
+# With PROMETHEUS_MULTIPROC_DIR set (config/gunicorn.conf.py sets it before any worker starts), every process
+# writes its samples to files there and a scrape adds up those of all workers.
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+REQUESTS = Counter("identity_http_requests", "HTTP requests answered, by route, method and status.",
+                   ["route", "method", "status"])
+REQUEST_SECONDS = Histogram("identity_http_request_duration_seconds", "Time to answer an HTTP request.",
+                            ["route", "method"],
+                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+QUERIES = Counter("identity_database_queries", "Database queries run while answering requests, by outcome.",
+                  ["outcome"])
+QUERY_SECONDS = Histogram("identity_database_query_duration_seconds", "Time of one database query.",
+                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5))
+OUTSIDE_CALLS = Counter("identity_outside_calls", "Calls to Guardian and Storage, by service and outcome.",
+                        ["service", "outcome"])
+OUTSIDE_SECONDS = Histogram("identity_outside_call_duration_seconds", "Time of one call to an outside service.",
+                            ["service"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+
+_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+def route_of(request) -> str:
+    """The matched URL pattern as a path template (`/users/{pk}`): a bounded label, unlike the path itself."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "unmatched"
+    if match.url_name == "not-found":
+        return "not-found"
+    route = _GROUP.sub(r"{\1}", match.route or "")
+    route = route.removeprefix("^").removesuffix("$").removesuffix("/?").replace("^", "").replace("$", "")
+    return "/" + route.rstrip("/")
+
+
+def record_request(request, status: int, seconds: float) -> None:
+    route, method = route_of(request), request.method
+    REQUESTS.labels(route, method, str(status)).inc()
+    REQUEST_SECONDS.labels(route, method).observe(seconds)
+
+
+def count_queries(execute, sql, params, many, context):
+    """A `connection.execute_wrapper` that counts and times each query by outcome."""
+    started = time.perf_counter()
+    try:
+        result = execute(sql, params, many, context)
+    except Exception:
+        QUERIES.labels("error").inc()
+        raise
+    finally:
+        QUERY_SECONDS.observe(time.perf_counter() - started)
+    QUERIES.labels("ok").inc()
+    return result
+
+
+def record_outside_call(service: str, outcome: str, seconds: float) -> None:
+    """One call to `service` (`guardian`, `storage`) ended with `outcome` (`2xx`…`5xx`, `timeout`, `error`)."""
+    OUTSIDE_CALLS.labels(service, outcome).inc()
+    OUTSIDE_SECONDS.labels(service).observe(seconds)
+
+
+def instrument_session(session: requests.Session, service: str) -> None:
+    """Records every request the session sends (identity/clients/http.py calls this once per session)."""
+    send = session.send
+
+    def timed_send(request, **kwargs):
+        started = time.perf_counter()
+        try:
+            response = send(request, **kwargs)
+        except requests.Timeout:
+            record_outside_call(service, "timeout", time.perf_counter() - started)
+            raise
+        except requests.RequestException:
+            record_outside_call(service, "error", time.perf_counter() - started)
+            raise
+        record_outside_call(service, f"{response.status_code // 100}xx", time.perf_counter() - started)
+        return response
+
+    session.send = timed_send
+
+
+def exposition() -> bytes:
+    """The text exposition of this server: every worker's samples, and this process's own process metrics."""
+    if not MULTIPROCESS:
+        return generate_latest(REGISTRY)
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    ProcessCollector(registry=registry)
+    return generate_latest(registry)
