@@ -11,6 +11,7 @@ PUBLIC = {
     ("GET", "/health"), ("GET", "/health/live"), ("GET", "/health/ready"),
     ("GET", "/init-db"), ("POST", "/init-db"), ("POST", "/verify_password"),
     ("POST", "/users/password-reset/request"), ("POST", "/users/password-reset/confirm"),
+    ("GET", "/metrics"),  # its own METRICS_TOKEN, not the caller's JWT (docs/behaviour.md §10)
 }
 # Operations that need the token but make no Guardian call (docs/behaviour.md §3.1).
 TOKEN_ONLY = {("PATCH", "/users/me/change-password")}
