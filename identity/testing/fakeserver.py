@@ -97,8 +97,9 @@ class FakeServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            # http.server writes headers and body in separate segments: without TCP_NODELAY each kept-alive
-            # answer waits for the client's delayed ACK (about 40 ms).
+            # http.server's own send_response/end_headers write headers and body in separate segments, and a
+            # trickled answer writes many: without TCP_NODELAY a kept-alive answer waits for the client's delayed
+            # ACK (about 40 ms). Answers here are written in one piece as well.
             disable_nagle_algorithm = True
 
             def _dispatch(self):
