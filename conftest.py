@@ -31,7 +31,7 @@ def guardian(guardian_server, settings):
     guardian_server.reset()
     settings.USE_GUARDIAN_SERVICE = True
     settings.GUARDIAN_SERVICE_URL = guardian_server.url
-    settings.GUARDIAN_SERVICE_TIMEOUT = 1.0
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0  # generous: tests of timeouts set their own
     settings.GUARDIAN_CACHE_SECONDS = 0
     return guardian_server
 
@@ -49,7 +49,7 @@ def storage(storage_server, settings):
     storage_server.reset()
     settings.USE_STORAGE_SERVICE = True
     settings.STORAGE_SERVICE_URL = storage_server.url
-    settings.STORAGE_REQUEST_TIMEOUT = 1.0
+    settings.STORAGE_REQUEST_TIMEOUT = 5.0  # generous: tests of timeouts set their own
     return storage_server
 
 

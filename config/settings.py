@@ -246,6 +246,10 @@ MAIL_USE_SSL = env.bool("MAIL_USE_SSL", default=False)
 MAIL_USERNAME = env.str("MAIL_USERNAME", default="")
 MAIL_PASSWORD = env.str("MAIL_PASSWORD", default="")
 MAIL_DEFAULT_SENDER = env.str("MAIL_DEFAULT_SENDER", default="noreply@localhost")
+# A send that may succeed later is tried again MAIL_SEND_RETRIES times, waiting MAIL_RETRY_BACKOFF_SECONDS, then
+# twice as long before each further try (defaults: 2, 4 and 8 s).
+MAIL_SEND_RETRIES = max(0, env.int("MAIL_SEND_RETRIES", default=3))
+MAIL_RETRY_BACKOFF_SECONDS = max(0.0, env.float("MAIL_RETRY_BACKOFF_SECONDS", default=2.0))
 if USE_EMAIL_SERVICE and not MAIL_SERVER and not LENIENT_ENV:
     _refuse("MAIL_SERVER", "is required with USE_EMAIL_SERVICE=true")
 if USE_EMAIL_SERVICE:

@@ -12,9 +12,16 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from identity import exceptions as domain
+from identity.clients.base import ClientError, ServiceRefused
 from identity.uniqueness import field_for_integrity_error
 
 logger = logging.getLogger(__name__)
+
+# What the caller is told when an outside service fails: (unavailable or misbehaving, refused the caller).
+SERVICE_FAILURES = {
+    "guardian": ("Authorization service unavailable", "Access denied"),
+    "storage": ("Storage service unavailable", "Access denied by the storage service"),
+}
 
 _DRF_MESSAGES = {
     drf.MethodNotAllowed: "Method not allowed",
@@ -71,6 +78,8 @@ def to_response(exc) -> tuple[int, dict, dict] | None:
         return 429, envelope(exc.message), {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, domain.DomainError):
         return exc.status, envelope(exc.message, exc.errors, **exc.extra), headers
+    if isinstance(exc, ClientError):
+        return (*client_error_response(exc), headers)
     if isinstance(exc, Ratelimited):
         retry = getattr(exc, "retry_after", None) or 60
         return 429, envelope("Too many requests"), {"Retry-After": str(max(1, math.ceil(retry)))}
@@ -123,6 +132,16 @@ def to_response(exc) -> tuple[int, dict, dict] | None:
         return 500, envelope("Internal server error"), headers
     logger.exception("Unhandled error")
     return 500, envelope("Internal server error"), headers
+
+
+def client_error_response(exc: ClientError) -> tuple[int, dict]:
+    """An outside service's failure: 403 when it refused the caller's credentials (with its reason, when it gave
+    one); 503 for anything else — unreachable, 5xx, past the deadline, or an answer the call could not use (a
+    rejection or conflict no service gave a meaning of its own)."""
+    unavailable, refused = SERVICE_FAILURES[exc.service]
+    if isinstance(exc, ServiceRefused):
+        return 403, envelope(refused, reason=exc.reason) if exc.reason else envelope(refused)
+    return 503, envelope(unavailable)
 
 
 def _plain(detail) -> str:

@@ -4,7 +4,6 @@ import os
 import re
 import time
 
-import requests
 from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
@@ -72,26 +71,6 @@ def record_outside_call(service: str, outcome: str, seconds: float) -> None:
     """One call to `service` (`guardian`, `storage`) ended with `outcome` (`2xx`…`5xx`, `timeout`, `error`)."""
     OUTSIDE_CALLS.labels(service, outcome).inc()
     OUTSIDE_SECONDS.labels(service).observe(seconds)
-
-
-def instrument_session(session: requests.Session, service: str) -> None:
-    """Records every request the session sends (identity/clients/http.py calls this once per session)."""
-    send = session.send
-
-    def timed_send(request, **kwargs):
-        started = time.perf_counter()
-        try:
-            response = send(request, **kwargs)
-        except requests.Timeout:
-            record_outside_call(service, "timeout", time.perf_counter() - started)
-            raise
-        except requests.RequestException:
-            record_outside_call(service, "error", time.perf_counter() - started)
-            raise
-        record_outside_call(service, f"{response.status_code // 100}xx", time.perf_counter() - started)
-        return response
-
-    session.send = timed_send
 
 
 def exposition() -> bytes:

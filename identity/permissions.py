@@ -4,7 +4,7 @@ from django.conf import settings
 from rest_framework import exceptions, permissions
 
 from identity.clients import guardian
-from identity.exceptions import Forbidden, Unavailable
+from identity.exceptions import Forbidden
 
 # Operation per standard viewset action; custom actions declare theirs with `guardian_operations`.
 ACTION_OPERATIONS = {
@@ -43,7 +43,8 @@ class TokenRequired(permissions.BasePermission):
 
 
 class GuardianPermission(TokenRequired):
-    """Token first (401), then 405 for unhandled methods, then one Guardian check (403/503)."""
+    """Token first (401), then 405 for unhandled methods, then one Guardian check (403; a Guardian that fails raises
+    its client's ServiceUnavailable, which the exception handler answers 503)."""
 
     def has_permission(self, request, view):
         super().has_permission(request, view)
@@ -56,12 +57,9 @@ class GuardianPermission(TokenRequired):
         if not settings.USE_GUARDIAN_SERVICE:
             return True
         resource, operation = access
-        try:
-            decision = guardian.check_access(
-                token=request.auth, user_id=str(request.user.pk), resource_name=resource, operation=operation
-            )
-        except guardian.GuardianUnavailable:
-            raise Unavailable("Authorization service unavailable") from None
+        decision = guardian.check_access(
+            token=request.auth, user_id=str(request.user.pk), resource_name=resource, operation=operation
+        )
         if not decision.granted:
             raise Forbidden("Access denied", extra={"reason": decision.reason})
         return True

@@ -1,21 +1,25 @@
-"""A user's roles, policies and permissions, read from and written to Guardian (contract §9)."""
+"""A user's roles, policies and permissions, read from and written to Guardian.
+
+Guardian's failures are its client's exceptions (identity.clients.base), which the exception handler answers
+503 (or 403 when Guardian refuses the caller's cookie); only an assignment gives a rejection and a conflict
+meanings of its own.
+"""
 
 import contextvars
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 
 from django.conf import settings
 
 from identity.clients import guardian
-from identity.exceptions import Conflict, Forbidden, NotFound, Unavailable, ValidationFailed
+from identity.clients.base import ServiceConflict, ServiceRejected
+from identity.exceptions import Conflict, NotFound, Unavailable, ValidationFailed
 
 # Upper bound of concurrent Guardian calls per request: enough for typical role counts, small enough not to
 # flood Guardian when a user holds many roles.
 MAX_WORKERS = 8
 
-UNAVAILABLE = "Authorization service unavailable"
 DISABLED = "Guardian Service is disabled"
 INVALID_ROLE = "Invalid role or request data"
 ROLE_REQUIRED = "Role ID field is required"
@@ -26,11 +30,12 @@ def user_role_list(*, user, token: str) -> list[dict]:
     """The user's assignments, each with Guardian's role object (a placeholder for a role Guardian lacks)."""
     if not settings.USE_GUARDIAN_SERVICE:
         return []
-    with _upstream():
-        assignments = _assignments(user=user, token=token)
-        role_ids = _unique(str(item["role_id"]) for item in assignments)
-        roles = dict(zip(role_ids, _gather(lambda role_id: guardian.get_role(token=token, role_id=role_id),
-                                           role_ids), strict=True))
+    assignments = _assignments(user=user, token=token)
+    role_ids = _unique(str(item["role_id"]) for item in assignments)
+    # A 400 (ServiceRejected) is expected only where a caller's role id is sent: on ids Guardian gave us it means
+    # Guardian is not answering as it should, and is left to count as unavailable.
+    roles = dict(zip(role_ids, _gather(lambda role_id: guardian.get_role(token=token, role_id=role_id), role_ids),
+                     strict=True))
     return [
         {
             "id": item.get("id"),
@@ -46,8 +51,7 @@ def user_role_list(*, user, token: str) -> list[dict]:
 def user_role_get(*, user, token: str, user_role_id: str) -> dict:
     """Guardian's assignment `user_role_id` of this user; NotFound when it is missing or another user's."""
     _ensure_enabled()
-    with _upstream():
-        assignment = guardian.get_user_role(token=token, user_role_id=user_role_id)
+    assignment = guardian.get_user_role(token=token, user_role_id=user_role_id)
     if assignment is None or not _same_id(assignment.get("user_id"), user.pk):
         raise NotFound(USER_ROLE_NOT_FOUND)
     return assignment
@@ -57,33 +61,30 @@ def user_role_assign(*, user, token: str, company_id, role_id: str) -> dict:
     """Assigns a role of the caller's company (or a global one) to the user in Guardian and returns the assignment.
 
     Raises ValidationFailed for a missing, unknown or foreign role, Conflict when already assigned, Unavailable
-    when Guardian is disabled or unreachable.
+    when Guardian is disabled, and the client's ServiceUnavailable when it cannot be used.
     """
     role_id = (role_id or "").strip()
     if not role_id:
         raise ValidationFailed(ROLE_REQUIRED)
     _ensure_enabled()
-    with _upstream():
-        try:
-            # Guardian does not scope roles by tenant on assignment: read the role first so that a role of
-            # another company is refused here.
-            role = guardian.get_role(token=token, role_id=role_id)
-            company = role.get("company_id") if role is not None else None
-            if role is None or (company is not None and not _same_id(company, company_id)):
-                raise ValidationFailed(INVALID_ROLE)
-            return guardian.create_user_role(token=token, user_id=str(user.pk), role_id=role_id)
-        except guardian.GuardianRejected:
-            raise ValidationFailed(INVALID_ROLE) from None
-        except guardian.GuardianConflict:
-            raise Conflict(f"Role '{role_id}' already assigned to user") from None
+    try:
+        # Guardian does not scope roles by tenant on assignment: read the role first so that a role of another
+        # company is refused here.
+        role = guardian.get_role(token=token, role_id=role_id)
+        company = role.get("company_id") if role is not None else None
+        if role is None or (company is not None and not _same_id(company, company_id)):
+            raise ValidationFailed(INVALID_ROLE)
+        return guardian.create_user_role(token=token, user_id=str(user.pk), role_id=role_id)
+    except ServiceRejected:
+        raise ValidationFailed(INVALID_ROLE) from None
+    except ServiceConflict:
+        raise Conflict(f"Role '{role_id}' already assigned to user") from None
 
 
 def user_role_remove(*, user, token: str, user_role_id: str) -> None:
     """Removes the user's assignment `user_role_id` in Guardian; NotFound when it is missing or another user's."""
     user_role_get(user=user, token=token, user_role_id=user_role_id)
-    with _upstream():
-        removed = guardian.delete_user_role(token=token, user_role_id=user_role_id)
-    if not removed:
+    if not guardian.delete_user_role(token=token, user_role_id=user_role_id):
         raise NotFound(USER_ROLE_NOT_FOUND)
 
 
@@ -91,19 +92,17 @@ def user_policy_list(*, user, token: str) -> list[dict]:
     """Every policy of every role of the user, de-duplicated by id in discovery order."""
     if not settings.USE_GUARDIAN_SERVICE:
         return []
-    with _upstream():
-        return _policies(user=user, token=token)
+    return _policies(user=user, token=token)
 
 
 def user_permission_list(*, user, token: str) -> list[dict]:
     """Every permission of every policy of the user's roles, de-duplicated by id (first occurrence wins)."""
     if not settings.USE_GUARDIAN_SERVICE:
         return []
-    with _upstream():
-        policies = _policies(user=user, token=token)
-        policy_ids = _unique(str(policy["id"]) for policy in policies if policy.get("id") is not None)
-        lists = _gather(lambda policy_id: guardian.list_policy_permissions(token=token, policy_id=policy_id),
-                        policy_ids)
+    policies = _policies(user=user, token=token)
+    policy_ids = _unique(str(policy["id"]) for policy in policies if policy.get("id") is not None)
+    lists = _gather(lambda policy_id: guardian.list_policy_permissions(token=token, policy_id=policy_id),
+                    policy_ids)
     return _dedup(item for items in lists if items is not None for item in items)
 
 
@@ -173,15 +172,3 @@ def _ensure_enabled() -> None:
     if not settings.USE_GUARDIAN_SERVICE:
         raise Unavailable(DISABLED)
 
-
-@contextmanager
-def _upstream():
-    """Guardian's failures as the contract's errors: unreachable or unexpected → 503, refusal of the cookie → 403."""
-    try:
-        yield
-    except (guardian.GuardianUnavailable, guardian.GuardianRejected):
-        # A 400 is expected only where a caller's role id is sent (assignments, which handle it); on a read of
-        # ids Guardian gave us it means Guardian is not answering as it should.
-        raise Unavailable(UNAVAILABLE) from None
-    except guardian.GuardianDenied as exc:
-        raise Forbidden("Access denied", extra={"reason": exc.reason} if exc.reason else None) from None

@@ -16,10 +16,11 @@ class GuardianFake(FakeServer):
     def reset(self):
         with getattr(self, "lock", threading.Lock()):
             self.calls: list[FakeRequest] = []
-            self.mode = "grant"  # grant | deny | fail | hang | drop | invalid_json | deny_400
+            self.mode = "grant"  # grant | deny | fail | hang | drop | invalid_json | trickle | deny_400
             self.rules: dict[tuple[str, str], bool] = {}
             self.reason = "Permission denied by policy"
             self.hang_seconds = 2.0
+            self.trickle_seconds = 1.5
             self.roles: dict[str, dict] = {}
             self.user_roles: dict[str, dict] = {}
             self.role_policies: dict[str, list] = {}
@@ -27,7 +28,7 @@ class GuardianFake(FakeServer):
             # Look-ups only (every call but /check-access): a failure mode, a delay per first path segment
             # ("user-roles", "roles", "policies"), canned answers per (method, path), and which list replies are
             # wrapped in an object ({"roles": [...]}) rather than sent as a bare list.
-            self.upstream_mode: str | None = None  # fail | hang | drop | invalid_json
+            self.upstream_mode: str | None = None  # fail | hang | drop | invalid_json | trickle
             self.delays: dict[str, float] = {}
             self.answers: dict[tuple[str, str], tuple[int, object]] = {}
             # Look-ups being answered at the same moment, per first path segment: now and the most seen.
@@ -47,12 +48,20 @@ class GuardianFake(FakeServer):
     def deny(self, resource_name: str, operation: str):
         self.rules[(resource_name, operation)] = False
 
+    def trickle(self, seconds: float = 1.5, *, lookups_only: bool = False):
+        """Answer rightly but one byte every `seconds`: every call, or (`lookups_only`) every call but check-access."""
+        self.trickle_seconds = seconds
+        if lookups_only:
+            self.upstream_mode = "trickle"
+        else:
+            self.mode = "trickle"
+
     # --- the wire ---------------------------------------------------------------------
     def handle(self, request: FakeRequest):
         with self.lock:
             self.calls.append(request)
             mode = self.mode
-        outcome = self.fault(mode, failure=(500, {"error": "internal"}, {}))
+        outcome = self.fault(mode, request, failure=(500, {"error": "internal"}, {}))
         if outcome is not PROCEED:
             return outcome
         if request.path == "/check-access" and request.method == "POST":
@@ -69,7 +78,7 @@ class GuardianFake(FakeServer):
             time.sleep(delay)
             with self.lock:
                 self.in_flight[segment] -= 1
-        outcome = self.fault(self.upstream_mode, failure=(503, {"error": "unavailable"}, {}))
+        outcome = self.fault(self.upstream_mode, request, failure=(503, {"error": "unavailable"}, {}))
         if outcome is not PROCEED:
             return outcome
         canned = self.answers.get((request.method, request.path))

@@ -22,6 +22,15 @@ class _Collector:
     def __init__(self, sink: "SmtpSink"):
         self.sink = sink
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        refusal = self.sink.refusal
+        if refusal is not None:
+            self.sink.refused += 1
+            return refusal
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         self.sink._received(envelope.mail_from, list(envelope.rcpt_tos), message)
@@ -36,14 +45,18 @@ class SmtpSink:
         self.port = 0
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
+        # An SMTP reply to every recipient instead of accepting it (e.g. "550 No such user"), and how often given.
+        self.refusal: str | None = None
+        self.refused = 0
         self._lock = threading.Lock()
         self._controller: Controller | None = None
 
-    def start(self) -> "SmtpSink":
+    def start(self, port: int | None = None) -> "SmtpSink":
+        """Listens on `port`, or on a free port when None."""
         # aiosmtpd logs every DATA line at DEBUG; tests that assert "no code in the logs" must not see its echo.
         logging.getLogger("mail.log").setLevel(logging.WARNING)
-        for _ in range(5):  # the probed port may be taken by someone else before we bind it
-            self.port = free_port()
+        for _ in range(1 if port else 5):  # a probed port may be taken by someone else before we bind it
+            self.port = port or free_port()
             controller = Controller(_Collector(self), hostname=self.hostname, port=self.port)
             try:
                 controller.start()
@@ -88,22 +101,27 @@ class SmtpSink:
         return found
 
 
-@pytest.fixture
-def smtp_server(settings):
-    """A running SmtpSink and settings that send through it (USE_EMAIL_SERVICE, SMTP backend, no TLS, no login).
-
-    Import it into a test module: `from identity.testing.smtp import smtp_server  # noqa: F401`.
-    """
-    sink = SmtpSink().start()
+def send_through(settings, hostname: str, port: int) -> None:
+    """Settings that send email over SMTP to hostname:port (USE_EMAIL_SERVICE, SMTP backend, no TLS, no login)."""
     settings.USE_EMAIL_SERVICE = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.hostname
-    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_HOST = hostname
+    settings.EMAIL_PORT = port
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_USE_SSL = False
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 5
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SmtpSink and settings that send through it (see `send_through`).
+
+    Import it into a test module: `from identity.testing.smtp import smtp_server  # noqa: F401`.
+    """
+    sink = SmtpSink().start()
+    send_through(settings, sink.hostname, sink.port)
     try:
         yield sink
     finally:

@@ -54,8 +54,9 @@ class StorageFake(FakeServer):
         with self.lock:
             self.calls: list[FakeRequest] = []
             self.objects: dict[str, StoredObject] = {}
-            self.mode = "ok"  # ok | fail | hang | drop | invalid_json | refuse (403 on every call)
+            self.mode = "ok"  # ok | fail | hang | drop | invalid_json | trickle | refuse (403 on every call)
             self.hang_seconds = 2.0
+            self.trickle_seconds = 1.5
 
     # --- what tests read --------------------------------------------------------------
     def at(self, bucket_type: str, bucket_id: str, logical_path: str) -> list[StoredObject]:
@@ -72,7 +73,7 @@ class StorageFake(FakeServer):
         with self.lock:
             self.calls.append(request)
             mode = self.mode
-        outcome = self.fault(mode, failure=_error(500, "INTERNAL_ERROR", "Storage failure"))
+        outcome = self.fault(mode, request, failure=_error(500, "INTERNAL_ERROR", "Storage failure"))
         if outcome is not PROCEED:
             return outcome
         claims = self._claims(request)

@@ -3,6 +3,7 @@
 import pytest
 
 from identity.testing.assertions import assert_error
+from identity.testing.fakeserver import within_deadline
 
 pytestmark = pytest.mark.django_db
 URL = "/companies"
@@ -40,6 +41,14 @@ def test_guardian_timeout_is_503(client_a, guardian, settings):
     guardian.mode = "hang"
     guardian.hang_seconds = 1.0
     assert_error(client_a.get(URL), 503, "Authorization service unavailable")
+
+
+def test_trickling_guardian_is_503_within_the_timeout(client_a, guardian, settings):
+    """Each byte comes well within the timeout, the whole answer long after it: the timeout bounds the call."""
+    settings.GUARDIAN_SERVICE_TIMEOUT = 0.5
+    guardian.trickle(0.2)
+    response = within_deadline(lambda: client_a.get(URL), 0.5)
+    assert_error(response, 503, "Authorization service unavailable")
 
 
 def test_unreachable_guardian_is_503(client_a, settings):

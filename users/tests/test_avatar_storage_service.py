@@ -5,7 +5,7 @@ import pytest
 from identity import files
 from identity.clients import storage as storage_client
 from identity.testing.assertions import assert_error
-from identity.testing.fakeserver import FakeServer
+from identity.testing.fakeserver import FakeServer, within_deadline
 from identity.testing.images import image_bytes, image_upload, upload
 from users.models import User
 
@@ -59,6 +59,37 @@ def test_storage_failures_on_upload_are_503_and_nothing_is_saved(client_a, user_
     storage.hang_seconds = 1.0
     storage.mode = mode
     assert_error(post_avatar(client_a, user_a, image_upload("PNG")), 503, "Storage service unavailable")
+    user_a.refresh_from_db()
+    assert (user_a.avatar_file_id, user_a.has_avatar) == (None, False)
+
+
+def test_trickling_storage_on_upload_is_503_within_the_timeout_and_nothing_is_saved(client_a, user_a, storage,
+                                                                                   settings):
+    """Each byte of Storage's answer comes within the timeout, the whole answer long after it."""
+    settings.STORAGE_REQUEST_TIMEOUT = 0.5
+    storage.trickle(0.2)
+    response = within_deadline(lambda: post_avatar(client_a, user_a, image_upload("PNG")), 0.5)
+    assert_error(response, 503, "Storage service unavailable")
+    user_a.refresh_from_db()
+    assert (user_a.avatar_file_id, user_a.has_avatar) == (None, False)
+
+
+def test_trickling_storage_on_read_is_503_within_the_timeout(client_a, user_a, storage, settings):
+    post_avatar(client_a, user_a, image_upload("PNG"))
+    settings.STORAGE_REQUEST_TIMEOUT = 0.5
+    storage.trickle(0.2)
+    response = within_deadline(lambda: client_a.get(f"/users/{user_a.pk}/avatar"), 0.5)
+    assert_error(response, 503, "Storage service unavailable")
+
+
+def test_trickling_storage_on_delete_gives_up_at_the_timeout_and_clears_the_flag(client_a, user_a, storage,
+                                                                                settings):
+    post_avatar(client_a, user_a, image_upload("PNG"))
+    settings.STORAGE_REQUEST_TIMEOUT = 0.5
+    storage.trickle(0.2)
+    response = within_deadline(lambda: client_a.delete(f"/users/{user_a.pk}/avatar"), 0.5)
+    assert response.status_code == 204
+    assert [call.method for call in storage.calls][-1] == "DELETE"  # the removal was attempted, then abandoned
     user_a.refresh_from_db()
     assert (user_a.avatar_file_id, user_a.has_avatar) == (None, False)
 

@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from identity.testing.assertions import assert_error
+from identity.logging import RequestContextFilter
 from identity.testing.constants import PASSWORD
-from identity.testing.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)
+from identity.testing.smtp import SmtpSink, free_port, send_through, smtp_server  # noqa: F401  (fixture)
 from users import credentials
 from users.models import PasswordResetCode, User
 
@@ -178,16 +179,65 @@ def test_request_bad_bodies_get_200(anon_client, body, smtp_server):
 
 
 def test_request_send_failure_still_200_and_logs_no_code(anon_client, user_a, settings, caplog):
-    from identity.testing.smtp import free_port
-
     settings.USE_EMAIL_SERVICE = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", free_port(), False
+    settings.MAIL_RETRY_BACKOFF_SECONDS = 0.01
     caplog.set_level(logging.DEBUG)
     response = request_code(anon_client, user_a.email)
     assert response.status_code == 200 and response.json() == REQUESTED
     wait_until(lambda: "could not be sent" in caplog.text)
     assert PasswordResetCode.objects.filter(user=user_a).count() == 1
+
+
+def test_reset_email_is_retried_until_the_smtp_server_is_up(anon_client, user_a, settings, caplog):
+    port = free_port()  # nothing listens there yet: the SMTP server is down
+    send_through(settings, "127.0.0.1", port)
+    settings.MAIL_SEND_RETRIES, settings.MAIL_RETRY_BACKOFF_SECONDS = 6, 0.1  # waits 0.1, 0.2, 0.4 … 3.2 s
+    caplog.set_level(logging.INFO)
+    assert request_code(anon_client, user_a.email).json() == REQUESTED
+    wait_until(lambda: "attempt 1 of 7 failed" in caplog.text)
+    sink = SmtpSink().start(port)
+    try:
+        [message] = sink.wait_for(1, timeout=10)
+    finally:
+        sink.stop()
+    assert confirm(anon_client, user_a.email, code_of(message)).status_code == 200
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert code_of(message) not in caplog.text
+
+
+def test_reset_email_that_never_goes_out_is_logged_as_an_error_with_the_request_id(anon_client, user_a, settings,
+                                                                                 caplog):
+    send_through(settings, "127.0.0.1", free_port())  # down throughout
+    settings.MAIL_SEND_RETRIES, settings.MAIL_RETRY_BACKOFF_SECONDS = 2, 0.05
+    caplog.set_level(logging.INFO)
+    caplog.handler.addFilter(RequestContextFilter())  # as every configured log handler has
+    started = time.monotonic()
+    response = anon_client.post("/users/password-reset/request", {"email": user_a.email}, format="json",
+                                HTTP_X_REQUEST_ID="reset-mail-1")
+    assert response.json() == REQUESTED
+    wait_until(lambda: any(record.levelno >= logging.ERROR for record in caplog.records))
+    assert time.monotonic() - started < 5  # the backoff is bounded: 0.05 then 0.1 s
+    [error] = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert error.request_id == "reset-mail-1"
+    assert "could not be sent after 3 attempt(s)" in error.getMessage()
+    retries = [record for record in caplog.records
+               if record.levelno == logging.WARNING and "failed" in record.getMessage()]
+    assert [record.request_id for record in retries] == ["reset-mail-1"] * 2
+    # The code is never logged: no six digits in the log are the code behind the stored hash.
+    row = PasswordResetCode.objects.get(user=user_a)
+    assert all(credentials._code_hash(row.pk, digits) != row.code_hash
+               for digits in re.findall(r"(?<!\d)\d{6}(?!\d)", caplog.text))
+
+
+def test_reset_email_refused_by_the_server_is_not_retried(anon_client, user_a, smtp_server, settings, caplog):
+    smtp_server.refusal = "550 No such user here"
+    settings.MAIL_SEND_RETRIES, settings.MAIL_RETRY_BACKOFF_SECONDS = 3, 0.05
+    caplog.set_level(logging.INFO)
+    request_code(anon_client, user_a.email)
+    wait_until(lambda: "could not be sent after 1 attempt(s)" in caplog.text)
+    assert smtp_server.refused == 1 and smtp_server.messages == []
 
 
 def test_code_is_stored_only_as_a_keyed_hash_and_never_logged(anon_client, user_a, smtp_server, caplog, settings):

@@ -6,6 +6,7 @@ import pytest
 
 from identity.testing.assertions import assert_error
 from identity.testing.constants import ASSIGNMENT_ID, OTHER_USERS_ASSIGNMENT_ID, SECOND_ASSIGNMENT_ID
+from identity.testing.fakeserver import within_deadline
 
 pytestmark = pytest.mark.django_db
 
@@ -367,3 +368,25 @@ def test_roles_head_uses_the_list_check(client_a, guardian, user_a):
 
     assert response.status_code == 200
     assert [check["operation"] for check in guardian.checks()] == ["LIST"]
+
+
+# --- deadlines ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("method, suffix, body", [
+    ("get", "/roles", None),
+    ("post", "/roles", {"role_id": "r1"}),
+    ("get", "/roles/0e5a1c1e-0000-4000-8000-000000000001", None),
+    ("delete", "/roles/0e5a1c1e-0000-4000-8000-000000000001", None),
+    ("get", "/policies", None),
+    ("get", "/permissions", None),
+])
+def test_trickling_guardian_lookups_are_503_within_the_timeout(client_a, guardian, user_a, settings, method, suffix,
+                                                               body):
+    """The access check answers at once; each look-up's bytes come within the timeout, its whole answer long
+    after it."""
+    settings.GUARDIAN_SERVICE_TIMEOUT = 0.5
+    guardian.roles["r1"] = role("r1")
+    assign(guardian, "0e5a1c1e-0000-4000-8000-000000000001", user_a, "r1")
+    guardian.trickle(0.2, lookups_only=True)
+    send = getattr(client_a, method)
+    response = within_deadline(lambda: send(f"/users/{user_a.pk}{suffix}", body, format="json"), 0.5)
+    assert_error(response, 503, "Authorization service unavailable")

@@ -1,0 +1,237 @@
+"""One way to call an outside service: a kept-alive session, a deadline for the whole call, one exception family.
+
+`ServiceClient.request` raises ServiceUnavailable when the service cannot be reached, answers 5xx or does not
+finish in time, and ServiceRefused when it refuses the caller's credentials (401/403). The exception handler turns
+every ClientError into the error envelope; a service catches one only to give it a meaning of its own.
+"""
+
+import contextvars
+import http.client
+import io
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from identity.metrics import record_outside_call
+
+logger = logging.getLogger(__name__)
+
+
+# --- the exception family ----------------------------------------------------------------------------------------
+class ClientError(Exception):
+    """An outside service did not answer as the call needs; `service` names it (`guardian`, `storage`)."""
+
+    def __init__(self, service: str, detail: str = "", *, reason: str | None = None):
+        super().__init__(f"{service}: {detail}" if detail else service)
+        self.service = service
+        self.reason = reason
+
+
+class ServiceUnavailable(ClientError):
+    """Unreachable, 5xx, past the deadline, or an answer the call cannot use."""
+
+
+class ServiceRefused(ClientError):
+    """The service refused the caller's credentials (401/403); `reason` is its own, when it gave one."""
+
+
+class ServiceRejected(ClientError):
+    """The service refused the request's data (a 4xx the call names); left unhandled it counts as unavailable."""
+
+
+class ServiceConflict(ClientError):
+    """The service answered 409 to a write."""
+
+
+# --- the whole-call deadline -------------------------------------------------------------------------------------
+# `requests` bounds the connect and each socket read, so an answer trickled byte by byte never times out. Every
+# blocking socket operation of a call (connect, TLS handshake, each send, each read of headers and body) is given
+# only the time left until the call's deadline, which the calling thread (or context) holds here.
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("outside_call_deadline", default=None)
+
+
+def _clamp(sock) -> None:
+    deadline = _deadline.get()
+    if deadline is None:
+        return
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("deadline of the call exceeded")
+    sock.settimeout(remaining)
+
+
+class _ClampedReader(io.RawIOBase):
+    """The socket's reading side (its own `makefile`, so that the connection may close under a live response),
+    each read bounded by the deadline."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._raw = sock.makefile("rb", buffering=0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        _clamp(self._sock)
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _ClampedSocket:
+    """All http.client.HTTPResponse asks of its socket: `makefile`."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def makefile(self, *args, **kwargs):
+        return io.BufferedReader(_ClampedReader(self._sock))
+
+
+class _Response(http.client.HTTPResponse):
+    def __init__(self, sock, *args, **kwargs):
+        super().__init__(_ClampedSocket(sock), *args, **kwargs)
+
+
+class _Clamped:
+    response_class = _Response
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _clamp(sock)  # a TLS handshake gets what the TCP connect left
+        return sock
+
+    def send(self, data) -> None:
+        if self.sock is not None:
+            _clamp(self.sock)
+        super().send(data)
+
+
+class _HTTPConnection(_Clamped, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_Clamped, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _Adapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+_sessions: dict[str, requests.Session] = {}
+
+
+def session_for(service: str) -> requests.Session:
+    """The process-wide session of `service`: connections pooled and kept alive, no retries, no proxy from the
+    environment."""
+    session = _sessions.get(service)
+    if session is None:
+        session = requests.Session()
+        adapter = _Adapter(pool_connections=4, pool_maxsize=16, max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.trust_env = False
+        _sessions[service] = session
+    return session
+
+
+# --- the client --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reply:
+    """A complete answer below 500 that was not a refusal."""
+
+    service: str
+    what: str
+    status: int
+    content: bytes
+    headers: Mapping[str, str] = field(repr=False)
+
+    def json(self):
+        """The body as JSON; ServiceUnavailable when it is not JSON."""
+        try:
+            return json.loads(self.content)
+        except ValueError:
+            raise unavailable(self.service, f"{self.what} answered a body that is not JSON") from None
+
+    def json_or_none(self):
+        """The body as JSON, or None when it is empty or not JSON."""
+        try:
+            return json.loads(self.content) if self.content else None
+        except ValueError:
+            return None
+
+
+def reason_of(payload) -> str | None:
+    """The `reason` a service gives in an object body, as text; None when it gives none."""
+    reason = payload.get("reason") if isinstance(payload, dict) else None
+    return str(reason) if reason is not None else None
+
+
+def unavailable(service: str, detail: str) -> ServiceUnavailable:
+    """A ServiceUnavailable, logged as a warning (the log says what failed; the caller is told only 503)."""
+    logger.warning("%s %s", service.capitalize(), detail)
+    return ServiceUnavailable(service, detail)
+
+
+class ServiceClient:
+    """Calls one outside service: base URL and timeout read from settings at each call, the caller's token as the
+    `access_token` cookie, the timeout a deadline for the whole call."""
+
+    def __init__(self, service: str, *, url_setting: str, timeout_setting: str):
+        self.service = service
+        self.url_setting = url_setting
+        self.timeout_setting = timeout_setting
+
+    def request(self, method: str, path: str, *, token: str | None, **kwargs) -> Reply:
+        """Sends the call (`kwargs`: `params`, `json`, `data`, `files` as `requests` takes them) and returns the
+        whole answer. Raises ServiceUnavailable (transport error, deadline, 5xx) and ServiceRefused (401/403)."""
+        what = f"{method} /{path.lstrip('/').split('/', 1)[0]}"  # the route, without ids
+        timeout = float(getattr(settings, self.timeout_setting))
+        started = time.monotonic()
+        reset = _deadline.set(started + timeout)
+        try:
+            response = session_for(self.service).request(
+                method, f"{getattr(settings, self.url_setting)}{path}",
+                headers={"Cookie": f"access_token={token}"} if token else {},
+                timeout=(timeout, timeout), **kwargs,
+            )
+        except requests.RequestException as exc:
+            elapsed = time.monotonic() - started
+            record_outside_call(self.service, "timeout" if isinstance(exc, requests.Timeout) else "error", elapsed)
+            raise unavailable(self.service, f"{what} failed after {elapsed:.2f} s: {type(exc).__name__}") from exc
+        finally:
+            _deadline.reset(reset)
+        record_outside_call(self.service, f"{response.status_code // 100}xx", time.monotonic() - started)
+        reply = Reply(self.service, what, response.status_code, response.content, response.headers)
+        if reply.status >= 500:
+            raise unavailable(self.service, f"{what} answered {reply.status}")
+        if reply.status in (401, 403):
+            reason = reason_of(reply.json_or_none())
+            raise ServiceRefused(self.service, f"{what} answered {reply.status}", reason=reason)
+        return reply
+
+    def unexpected(self, reply: Reply) -> ServiceUnavailable:
+        """The error for a status the call does not expect."""
+        return unavailable(self.service, f"{reply.what} answered unexpected status {reply.status}")
