@@ -3,7 +3,7 @@
 An app's test module declares its rows and calls `matrix_tests(ROWS)`, which returns parametrized test
 functions to put in the module's namespace (`globals().update(matrix_tests(ROWS))`). Paths name objects
 with placeholders filled from the `directory_a` fixture: `{company} {user} {unit} {position} {customer}
-{subcontractor}`; an `ID` in a row with `foreign=True` is also tried with company B's object (404).
+{subcontractor}` (and `{event}` where a module adds an audit event to its directories); an `ID` in a row with `foreign=True` is also tried with company B's object (404).
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +12,7 @@ import pytest
 
 from identity.testing.assertions import assert_error
 
-PLACEHOLDERS = ("company", "user", "unit", "position", "customer", "subcontractor")
+PLACEHOLDERS = ("company", "user", "unit", "position", "customer", "subcontractor", "event")
 
 
 @dataclass(frozen=True)
