@@ -118,3 +118,9 @@ def test_development_from_flask_env_is_lenient():
     result = _start(APP_ENV=None, FLASK_ENV="development", INTERNAL_AUTH_TOKEN="", CACHE_URL="",
                     GUARDIAN_SERVICE_URL="")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_refusal_without_app_env_says_how_to_run_locally():
+    line = _refused_naming(_start(APP_ENV=None, INTERNAL_AUTH_TOKEN=None), "INTERNAL_AUTH_TOKEN")
+    assert "when APP_ENV=production" in line
+    assert "APP_ENV=development" in line and "make" in line
