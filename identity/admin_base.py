@@ -67,6 +67,11 @@ class IdentityAdminSite(admin.AdminSite):
 
         return update_wrapper(acting_view, inner)
 
+    def login(self, request, extra_context=None):
+        # Not wrapped by admin_view: the credential checks of a sign-in are the admin's too.
+        with acting(source="admin"):
+            return super().login(request, extra_context)
+
 
 def _field_name(form, key: str) -> str:
     """The form field an API error key belongs to (`parent_id` → `parent`, `password` → `new_password`)."""
@@ -201,6 +206,14 @@ class CompanyScopedAdmin(admin.ModelAdmin):
         if "company" in [field.name for field in self.model._meta.fields]:
             initial.setdefault("company", request.user.company_id)
         return initial
+
+    def get_readonly_fields(self, request, obj=None):
+        # A row never changes company (company_id is read-only in the API as well).
+        fields = tuple(super().get_readonly_fields(request, obj))
+        has_company = any(field.name == "company" for field in self.model._meta.fields)
+        if obj is not None and has_company and "company" not in fields:
+            fields += ("company",)
+        return fields
 
     def save_model(self, request, obj, form, change):
         """Nothing left to do: the form's validation already wrote through the service."""

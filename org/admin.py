@@ -27,9 +27,6 @@ class OrganizationUnitAdmin(CompanyScopedAdmin):
     def indented_name(self, unit):
         return format_html("{}{}", INDENT * unit.level, unit.name)
 
-    def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "company") if obj is not None else self.readonly_fields
-
     def service_write(self, request, form, data):
         if form.adding:
             return services.org_unit_create(company_id=self.company_id_for(form), data=data)
@@ -50,9 +47,6 @@ class PositionAdmin(CompanyScopedAdmin):
     ordering = ("title", "id")
     fields = ("company", "title", "description", "level", "organization_unit", "created_at", "updated_at")
     readonly_fields = ("created_at", "updated_at")
-
-    def get_readonly_fields(self, request, obj=None):
-        return (*self.readonly_fields, "company") if obj is not None else self.readonly_fields
 
     def service_write(self, request, form, data):
         if form.adding:

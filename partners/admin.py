@@ -19,10 +19,6 @@ class PartnerAdmin(CompanyScopedAdmin):
     ordering = ("name", "id")
     readonly_fields = ("logo_file_id", "has_logo", "created_at", "updated_at")
 
-    def get_readonly_fields(self, request, obj=None):
-        # A row never changes company (company_id is read-only in the API as well).
-        return (*self.readonly_fields, "company") if obj is not None else self.readonly_fields
-
 
 @admin.register(Customer)
 class CustomerAdmin(PartnerAdmin):

@@ -142,3 +142,19 @@ def test_changelist_queries_do_not_grow_with_the_rows(superuser_client, company_
     seed_rows(company_a, 45)
     many = _changelist_queries(superuser_client, changelist(app, model))
     assert few == many
+
+
+def test_audit_events_cannot_be_added_changed_or_deleted(superuser_client, objects):
+    own, _ = objects
+    events = changelist("identity", "auditevent")
+    event = AuditEvent.objects.get(pk=own["auditevent"])
+    assert superuser_client.get(f"{events}add/").status_code == 403
+    assert superuser_client.post(f"{events}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    page = superuser_client.get(f"{events}{event.pk}/change/")
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert superuser_client.post(f"{events}{event.pk}/change/", {"action": "user.delete"}).status_code == 403
+    response = superuser_client.post(events, {"action": "delete_selected", "_selected_action": [str(event.pk)],
+                                              "post": "yes"})
+    assert response.status_code in (200, 302)
+    event.refresh_from_db()
+    assert event.action == "user.update"
