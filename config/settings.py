@@ -30,7 +30,9 @@ _log = logging.getLogger("config")
 
 
 def _refuse(variable: str, why: str = "is required") -> None:
-    sys.stderr.write(f"Configuration error: {variable} {why} when APP_ENV={APP_ENV}\n")
+    hint = (" (to run locally, set APP_ENV=development, or use `make run` / `make test`, which set it)"
+            if "APP_ENV" not in os.environ and "FLASK_ENV" not in os.environ else "")
+    sys.stderr.write(f"Configuration error: {variable} {why} when APP_ENV={APP_ENV}{hint}\n")
     raise SystemExit(1)
 
 
@@ -73,7 +75,7 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 SERVICE_NAME = "identity_service"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "identity.admin_config.IdentityAdminConfig",  # django.contrib.admin with the company-scoped site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -218,6 +220,8 @@ PASSWORD_RESET_MIN_RESPONSE_SECONDS = env.float("PASSWORD_RESET_MIN_RESPONSE_SEC
 INTERNAL_AUTH_TOKEN = env.str("INTERNAL_AUTH_TOKEN", default="")
 if not INTERNAL_AUTH_TOKEN and not LENIENT_ENV:
     _refuse("INTERNAL_AUTH_TOKEN")
+
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # --- outside services -------------------------------------------------------------------
 USE_GUARDIAN_SERVICE = env.bool("USE_GUARDIAN_SERVICE", default=True)

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", include("users.api.credential_urls")),
     path("", include("users.api.rbac_urls")),
     path("", include("users.api.urls")),
+    path("", include("identity.audit_api")),
     # Last: any other path answers the envelope's 404, also with DEBUG on (Django's debug page would list routes).
     re_path(r"^.*$", not_found_view, name="not-found"),
 ]

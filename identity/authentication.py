@@ -9,7 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from identity.context import company_id_var, user_id_var
+from identity.context import actor_var, company_id_var, user_id_var
 from identity.lookups import scoped_get
 
 COOKIE_NAME = "access_token"
@@ -72,6 +72,7 @@ class CookieJWTAuthentication(authentication.BaseAuthentication):
         request._request.company_id = company_id
         company_id_var.set(str(company_id))
         user_id_var.set(str(user.pk))
+        actor_var.set((user.pk, user.email))
         return user, raw
 
     def authenticate_header(self, request):

@@ -12,7 +12,8 @@ from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 
 from identity import metrics
-from identity.context import company_id_var, request_id_var, user_id_var
+from identity.context import actor_var, company_id_var, ip_var, request_id_var, source_var, user_id_var
+from identity.ratelimit import client_ip
 
 logger = logging.getLogger(__name__)
 access_logger = logging.getLogger("identity.access")
@@ -30,13 +31,14 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        tokens = (request_id_var.set(request_id), company_id_var.set("-"), user_id_var.set("-"))
+        tokens = [(request_id_var, request_id_var.set(request_id)), (company_id_var, company_id_var.set("-")),
+                  (user_id_var, user_id_var.set("-")), (source_var, source_var.set("api")),
+                  (ip_var, ip_var.set(client_ip(request))), (actor_var, actor_var.set(None))]
         try:
             response = self.get_response(request)
         finally:
-            request_id_var.reset(tokens[0])
-            company_id_var.reset(tokens[1])
-            user_id_var.reset(tokens[2])
+            for var, token in reversed(tokens):
+                var.reset(token)
         response["X-Request-ID"] = request_id
         return response
 

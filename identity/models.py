@@ -1,8 +1,9 @@
-"""Abstract model bases shared by every app."""
+"""Abstract model bases shared by every app, and the audit trail every app writes to."""
 
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 
 class TimestampedModel(models.Model):
@@ -23,3 +24,49 @@ class CompanyOwnedModel(TimestampedModel):
 
     class Meta:
         abstract = True
+
+
+class AuditEvent(models.Model):
+    """One recorded change or credential event (written by identity.audit.record only, never changed).
+
+    No foreign keys: an event outlives the company, actor and object it names (a delete is recorded in the
+    same transaction as the row going away).
+    """
+
+    class Source(models.TextChoices):
+        API = "api"
+        ADMIN = "admin"
+        COMMAND = "command"
+        SYSTEM = "system"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    request_id = models.CharField(max_length=128, null=True, blank=True, editable=False)
+    company_id = models.UUIDField(null=True, blank=True, editable=False)
+    actor_id = models.UUIDField(null=True, blank=True, editable=False)
+    actor_email = models.CharField(max_length=254, null=True, blank=True, editable=False)
+    ip = models.CharField(max_length=64, null=True, blank=True, editable=False)
+    source = models.CharField(max_length=16, choices=Source.choices, editable=False)
+    action = models.CharField(max_length=64, editable=False)
+    object_type = models.CharField(max_length=32, editable=False)
+    object_id = models.UUIDField(editable=False)
+    changed_fields = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "audit event"
+        ordering = ["-created_at", "-id"]
+        # Every read is scoped to one company and newest first: each filter the list offers has an index that
+        # starts with the company and ends with created_at, so a page stays an index range scan at any size.
+        indexes = [
+            models.Index(fields=["company_id", "created_at", "id"], name="audit_company_created_idx"),
+            models.Index(fields=["company_id", "action", "created_at"], name="audit_company_action_idx"),
+            models.Index(fields=["company_id", "object_type", "object_id", "created_at"],
+                         name="audit_company_object_idx"),
+            models.Index(fields=["company_id", "actor_id", "created_at"], name="audit_company_actor_idx"),
+            models.Index(fields=["company_id", "request_id"], name="audit_company_request_idx"),
+            models.Index(fields=["company_id", "source", "created_at"], name="audit_company_source_idx"),
+            models.Index(fields=["created_at"], name="audit_created_idx"),  # prune_audit
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_id}"

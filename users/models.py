@@ -4,9 +4,12 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models.functions import Lower
 
+from identity import audit
+from identity.context import acting
 from identity.models import CompanyOwnedModel
 from identity.uniqueness import register_constraint
 
@@ -23,14 +26,36 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
     def create_user(self, email, password=None, **fields):
+        company = fields.pop("company", None)
+        # `createsuperuser` passes the company as the id typed at its prompt or given with --company.
+        if company is not None:
+            fields["company" if isinstance(company, models.Model) else "company_id"] = company
         user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
 
     def create_superuser(self, email, password=None, **fields):
+        """A staff superuser (`manage.py createsuperuser`): the password policy applies, also with --noinput
+        (Django checks only prompted passwords), and the email must be free in every company.
+
+        Raises django.core.exceptions.ValidationError, which the command prints as its error.
+        """
+        from users.policy import password_problems
+
         fields.update(is_staff=True, is_superuser=True)
-        return self.create_user(email, password, **fields)
+        email = self.normalize_email(email)
+        if self.filter(email__iexact=email).exists():
+            raise ValidationError("Email already exists.")
+        candidate = self.model(email=email, **{key: value for key, value in fields.items() if key != "company"})
+        problems = password_problems(password or "", user=candidate)
+        if problems:
+            raise ValidationError(problems)
+        with transaction.atomic(using=self._db):
+            with acting(source="command"):
+                user = self.create_user(email, password, **fields)
+                audit.record("user.create", target=user, changed_fields=audit.created_fields(user))
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin, CompanyOwnedModel):

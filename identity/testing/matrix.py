@@ -12,7 +12,8 @@ methods of that class, each parametrized over the rows it applies to:
     companies/tests/test_matrix.py::TestCompanyEndpoints::test_endpoint_guardian_deny_is_403[GET /companies]
 
 Paths name objects with placeholders filled from the `directory_a` fixture: `{company} {user} {unit} {position}
-{customer} {subcontractor}`; a row with `foreign=True` is also sent with company B's objects (404). Every guarded
+{customer} {subcontractor}` (and `{event}` where a module adds an audit event to its directories); a row with
+`foreign=True` is also sent with company B's objects (404). Every guarded
 operation of the OpenAPI schema must have a row (`identity/tests/test_matrix_coverage.py`).
 """
 
@@ -26,7 +27,7 @@ from identity.testing.assertions import assert_error
 
 # The objects a path may name, filled from `directory_a`, and the 404 message of each ("<Entity> not found").
 ENTITIES = {"company": "Company", "user": "User", "unit": "Organization unit", "position": "Position",
-            "customer": "Customer", "subcontractor": "Subcontractor"}
+            "customer": "Customer", "subcontractor": "Subcontractor", "event": "Audit event"}
 # The status of a granted request, unless a row says otherwise.
 SUCCESS = {"GET": 200, "POST": 201, "PUT": 200, "PATCH": 200, "DELETE": 204}
 

@@ -80,9 +80,10 @@ def test_missing_value_stops_startup_with_one_line(variables, named):
     assert line.endswith(f"when APP_ENV={variables.get('APP_ENV', 'production')}")
 
 
-def test_unset_app_env_defaults_to_production():
+def test_unset_app_env_defaults_to_production_and_says_how_to_run_locally():
     line = _refused_naming(_start(APP_ENV=None, INTERNAL_AUTH_TOKEN=""), "INTERNAL_AUTH_TOKEN")
-    assert line.endswith("APP_ENV=production")
+    assert "is required when APP_ENV=production (" in line
+    assert "APP_ENV=development" in line and "make run" in line
 
 
 def test_flask_env_is_read_when_app_env_is_unset():

@@ -5,8 +5,11 @@ import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
+from identity import audit
+from identity.context import acting
 from identity.exception_handler import normalise_errors
 from identity.exceptions import DomainError
 from users import services
@@ -40,6 +43,8 @@ class Command(BaseCommand):
         parser.add_argument("--last-name")
         parser.add_argument("--language", choices=["en", "fr"])
         parser.add_argument("--json", action="store_true", help="Print the four created objects as JSON.")
+        parser.add_argument("--superuser", action="store_true",
+                            help="Make the first admin staff and superuser: it can then sign in to /admin/.")
 
     def handle(self, *args, **options):
         body = {"company": {}, "user": {}}
@@ -51,7 +56,10 @@ class Command(BaseCommand):
                 body[target][field] = value
         try:
             company_data, user_data = validate_bootstrap(body)
-            result = services.tenant_bootstrap(company_data=company_data, user_data=user_data)
+            with acting(source="command"), transaction.atomic():
+                result = services.tenant_bootstrap(company_data=company_data, user_data=user_data)
+                if options["superuser"]:
+                    _make_superuser(result.user)
         except ValidationError as exc:
             raise CommandError(_describe("Invalid input", normalise_errors(exc.detail))) from None
         except DomainError as exc:
@@ -60,10 +68,11 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(bootstrap_representation(result), indent=2))
             return
+        admin_kind = "superuser" if options["superuser"] else "admin"
         self.stdout.write(self.style.SUCCESS(
             f"Created company '{result.company.name}' ({result.company.pk}), unit "
             f"'{result.organization_unit.name}' ({result.organization_unit.pk}), position "
-            f"'{result.position.title}' ({result.position.pk}) and admin {result.user.email} ({result.user.pk})."
+            f"'{result.position.title}' ({result.position.pk}) and {admin_kind} {result.user.email} ({result.user.pk})."
         ))
 
     def _ask(self, option: str, prompt: str) -> str:
@@ -79,6 +88,14 @@ class Command(BaseCommand):
         if not value:
             raise CommandError(f"{flag} is required.")
         return value
+
+
+def _make_superuser(user) -> None:
+    """Staff and superuser, recorded as the update it is (inside the bootstrap's transaction)."""
+    before = audit.snapshot(user)
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser", "updated_at"])
+    audit.record("user.update", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user)))
 
 
 def _describe(message: str, errors: dict) -> str:

@@ -1,0 +1,91 @@
+"""The audit trail's one writer: `record()`, called by the services in the transaction of the change they make.
+
+Who, from where and through what (request id, actor, ip, source) is read from identity.context: the request
+middleware sets `api`, the admin `admin`, commands `command`; anything else is `system`. Field names are
+recorded, never values (docs: the operators section of the README).
+"""
+
+from collections.abc import Iterable, Mapping
+
+from django.db import models, transaction
+
+from identity.context import actor_var, ip_var, request_id_var, source_var
+from identity.models import AuditEvent
+
+OBJECT_TYPES = ("company", "customer", "subcontractor", "organization_unit", "position", "user")
+ACTIONS = (
+    *(f"{kind}.{verb}" for kind in OBJECT_TYPES for verb in ("create", "update", "delete")),
+    *(f"{owner}.{verb}" for owner in ("user_avatar", "company_logo", "customer_logo", "subcontractor_logo")
+      for verb in ("upload", "delete")),
+    "user_role.assign", "user_role.remove",
+    "password.verify_success", "password.verify_failure", "password.lockout", "password.unlock",
+    "password.admin_reset", "password.change", "password.change_failure", "password.reset_request",
+    "password.reset_confirm", "password.reset_failure",
+)
+
+# Never part of `changed_fields`: the key, bookkeeping timestamps, the tenant, and derived columns (a unit's
+# path and level follow its parent_id).
+_SKIPPED = frozenset({"id", "created_at", "updated_at", "company"})
+
+
+def object_type_of(target: models.Model) -> str:
+    """`company`, `customer`, `subcontractor`, `organization_unit`, `position` or `user`."""
+    return target._meta.verbose_name.replace(" ", "_")
+
+
+def company_id_of(target: models.Model):
+    return target.pk if object_type_of(target) == "company" else target.company_id
+
+
+def audited_fields(model) -> list[models.Field]:
+    return [field for field in model._meta.concrete_fields if field.name not in _SKIPPED and field.editable]
+
+
+def snapshot(instance: models.Model) -> dict:
+    """The audited values of `instance` keyed by field name (`parent_id`, `position_id` for foreign keys); take one
+    before a change and one after, and give both to `changed_fields`."""
+    return {field.attname: getattr(instance, field.attname) for field in audited_fields(type(instance))}
+
+
+def changed_fields(before: Mapping, after: Mapping) -> list[str]:
+    """Sorted names of the fields whose value differs (a new password hash reads as `password`)."""
+    return sorted(name for name in after if before.get(name) != after[name])
+
+
+def created_fields(instance: models.Model) -> list[str]:
+    """Sorted names of the fields a new row was given a non-null value."""
+    return sorted(name for name, value in snapshot(instance).items() if value is not None)
+
+
+def record(action: str, *, target: models.Model, changed_fields: Iterable[str] = ()) -> AuditEvent | None:
+    """Writes one AuditEvent for `action` (`<object_type>.<verb>`, `password.change`, `user_avatar.upload`…) on
+    `target`, the row changed or the user a credential event concerns; returns it.
+
+    An `.update` that changed nothing records nothing (returns None). Must run inside the transaction of the
+    change (`transaction.atomic()`), so that the event commits or rolls back with it; for a delete, call it
+    before the row goes (Model.delete() clears the primary key). Raises ValueError for an action not in ACTIONS
+    and RuntimeError outside a transaction.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}")
+    fields = sorted(set(changed_fields))
+    if action.endswith(".update") and not fields:
+        return None
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("identity.audit.record() must run inside the transaction of the change it records")
+    if target.pk is None:
+        raise RuntimeError("identity.audit.record() needs the target's primary key (record a delete before it)")
+    actor = actor_var.get()
+    request_id = request_id_var.get()
+    return AuditEvent.objects.create(
+        request_id=None if request_id == "-" else request_id,
+        company_id=company_id_of(target),
+        actor_id=actor[0] if actor else None,
+        actor_email=actor[1] if actor else None,
+        ip=ip_var.get(),
+        source=source_var.get(),
+        action=action,
+        object_type=object_type_of(target),
+        object_id=target.pk,
+        changed_fields=fields,
+    )
