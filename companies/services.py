@@ -37,7 +37,7 @@ def company_update(*, company: Company, data: dict) -> Company:
 
 def company_delete(*, company: Company, token: str | None = None) -> None:
     """Deletes a company without users or units, then (best effort) its logo file; raises Conflict otherwise."""
-    location, file_id = files.location_for("company_logo", company), company.logo_file_id
+    location, file_id = files.location_of(company), company.logo_file_id
     with transaction.atomic():
         locked = Company.objects.select_for_update().get(pk=company.pk)
         if selectors.company_has_dependants(company=locked):
@@ -45,7 +45,3 @@ def company_delete(*, company: Company, token: str | None = None) -> None:
         locked.delete()
     files.remove(location, file_id, token=token)
 
-
-def company_logo_set(*, company: Company, file_id: str | None) -> str | None:
-    """Points the company at its logo file (None: no logo) and sets `has_logo`; returns the previous file id."""
-    return files.swap_file_id(company, id_field="logo_file_id", flag_field="has_logo", file_id=file_id)

@@ -28,12 +28,6 @@ urlpatterns = [
     path("", include("companies.api.urls")),
     path("", include("org.api.urls")),
     path("", include("partners.api.urls")),
-    path("", include("companies.api.logo_urls")),
-    path("", include("partners.api.logo_urls")),
-    path("", include("users.api.avatar_urls")),
-    # Static segments first: /users/me/…, /users/password-reset/…, /verify_password, /init-db.
-    path("", include("users.api.credential_urls")),
-    path("", include("users.api.rbac_urls")),
     path("", include("users.api.urls")),
     # Last: any other path answers the envelope's 404, also with DEBUG on (Django's debug page would list routes).
     re_path(r"^.*$", not_found_view, name="not-found"),

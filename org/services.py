@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from companies.services import company_lock
 from identity.exceptions import NotFound, ValidationFailed, missing_reference
-from identity.services import save_changes
+from identity.services import delete_set, save_changes
 from org import selectors
 from org.models import MAX_DEPTH, MAX_LEVEL, OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
@@ -113,23 +113,9 @@ def org_unit_delete(*, unit: OrganizationUnit) -> None:
         if unit is None:
             raise NotFound(UNIT_NOT_FOUND)
         subtree = selectors.org_unit_subtree(unit=unit)
-        positions = Position.objects.filter(organization_unit__in=subtree)
-        _release_references(positions)
-        # Set-based deletes instead of Model.delete(), whose collector loads every row and deletes in chunks
-        # of 100. The references pointing here are handled above (SET_NULL) and by deleting positions first.
-        positions._raw_delete(positions.db)
-        subtree._raw_delete(subtree.db)
-
-
-def _release_references(queryset: models.QuerySet) -> None:
-    """Applies SET_NULL of every foreign key pointing at the rows of `queryset` with one UPDATE per relation.
-
-    Users hold positions; org reaches them through the ORM relation only (org does not import users).
-    """
-    for relation in queryset.model._meta.related_objects:
-        if relation.on_delete is models.SET_NULL:
-            name = relation.field.name
-            relation.related_model._base_manager.filter(**{f"{name}__in": queryset}).update(**{name: None})
+        # Positions first (their holders keep their account, with no position), then the units.
+        delete_set(Position.objects.filter(organization_unit__in=subtree))
+        delete_set(subtree)
 
 
 def position_create(*, company_id, organization_unit_id, data: dict) -> Position:
@@ -160,7 +146,6 @@ def position_update(*, position: Position, data: dict) -> Position:
 
 
 def position_delete(*, position: Position) -> None:
-    """Deletes the position; users who held it keep their account with no position."""
-    with transaction.atomic():
-        # The collector applies users' SET_NULL as one UPDATE without loading them.
-        position.delete()
+    """Deletes the position; users who held it keep their account with no position (the collector applies their
+    SET_NULL as one UPDATE without loading them)."""
+    position.delete()

@@ -33,7 +33,7 @@ def customer_update(*, customer: Customer, data: dict) -> Customer:
 
 def customer_delete(*, customer: Customer, token: str | None = None) -> None:
     """Deletes the customer and (best effort) its logo file."""
-    files.delete_with_file(customer, kind="customer_logo", id_field="logo_file_id", token=token)
+    files.delete_with_file(customer, token=token)
 
 
 def subcontractor_create(*, company_id, data: dict) -> Subcontractor:
@@ -57,14 +57,5 @@ def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcont
 
 def subcontractor_delete(*, subcontractor: Subcontractor, token: str | None = None) -> None:
     """Deletes the subcontractor and (best effort) its logo file."""
-    files.delete_with_file(subcontractor, kind="subcontractor_logo", id_field="logo_file_id", token=token)
+    files.delete_with_file(subcontractor, token=token)
 
-
-def customer_logo_set(*, customer: Customer, file_id: str | None) -> str | None:
-    """Points the customer at its logo file (None: no logo) and sets `has_logo`; returns the previous file id."""
-    return files.swap_file_id(customer, id_field="logo_file_id", flag_field="has_logo", file_id=file_id)
-
-
-def subcontractor_logo_set(*, subcontractor: Subcontractor, file_id: str | None) -> str | None:
-    """Points the subcontractor at its logo file (None: no logo) and sets `has_logo`; returns the previous file id."""
-    return files.swap_file_id(subcontractor, id_field="logo_file_id", flag_field="has_logo", file_id=file_id)

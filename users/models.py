@@ -7,7 +7,8 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 
-from identity.models import CompanyOwnedModel
+from identity.models import CompanyOwnedModel, ImageSlot
+from identity.tenancy import CompanyScopedQuerySet
 from identity.uniqueness import register_constraint
 
 
@@ -16,7 +17,7 @@ class Language(models.TextChoices):
     FR = "fr", "French"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager.from_queryset(CompanyScopedQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
@@ -57,6 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin, CompanyOwnedModel):
     locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
+    image_slot = ImageSlot(kind="avatar", field="avatar", resource="user_avatar", self_only=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

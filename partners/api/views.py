@@ -1,5 +1,6 @@
-"""HTTP wiring of `/customers` and `/subcontractors`."""
+"""HTTP wiring of `/customers` and `/subcontractors`, with their logos."""
 
+from identity.file_views import ImageViewSet, image_action
 from identity.tenancy import caller_company_id
 from identity.viewsets import CrudViewSet
 from partners import services
@@ -17,13 +18,13 @@ class CustomerViewSet(CrudViewSet):
     lookup_url_kwarg = "customer_id"
     guardian_resource = "customer"
 
-    def perform_create(self, data):
+    def create_instance(self, data):
         return services.customer_create(company_id=caller_company_id(self.request), data=data)
 
-    def perform_update(self, instance, data):
+    def update_instance(self, instance, data):
         return services.customer_update(customer=instance, data=data)
 
-    def perform_destroy(self, instance):
+    def destroy_instance(self, instance):
         services.customer_delete(customer=instance, token=self.request.auth)
 
 
@@ -36,11 +37,23 @@ class SubcontractorViewSet(CrudViewSet):
     lookup_url_kwarg = "subcontractor_id"
     guardian_resource = "subcontractor"
 
-    def perform_create(self, data):
+    def create_instance(self, data):
         return services.subcontractor_create(company_id=caller_company_id(self.request), data=data)
 
-    def perform_update(self, instance, data):
+    def update_instance(self, instance, data):
         return services.subcontractor_update(subcontractor=instance, data=data)
 
-    def perform_destroy(self, instance):
+    def destroy_instance(self, instance):
         services.subcontractor_delete(subcontractor=instance, token=self.request.auth)
+
+
+class CustomerLogoViewSet(ImageViewSet):
+    queryset = Customer.objects.all()
+    lookup_url_kwarg = "customer_id"
+    logo = image_action(Customer)
+
+
+class SubcontractorLogoViewSet(ImageViewSet):
+    queryset = Subcontractor.objects.all()
+    lookup_url_kwarg = "subcontractor_id"
+    logo = image_action(Subcontractor)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from identity.exceptions import ValidationFailed
 from identity.testing.assertions import assert_error
 from identity.testing.matrix import Row, matrix_tests
-from users import credentials
+from users.services import passwords as credentials
 from users.models import User
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from identity.testing.assertions import assert_error
-from users import credentials
+from users.services import passwords as credentials
 from users.models import User
 
 pytestmark = pytest.mark.django_db

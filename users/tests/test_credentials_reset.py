@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from identity.testing.assertions import assert_error
 from identity.testing.smtp import SmtpSink, smtp_server  # noqa: F401  (fixture)
-from users import credentials
+from users.services import passwords as credentials
 from users.models import PasswordResetCode, User
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 
 from identity.exception_handler import normalise_errors
 from identity.exceptions import DomainError
-from users import services
+from users.services import accounts
 from users.api.serializers import bootstrap_representation, validate_bootstrap
 
 # option -> (object, field, prompt); None prompt = optional, never asked
@@ -51,7 +51,7 @@ class Command(BaseCommand):
                 body[target][field] = value
         try:
             company_data, user_data = validate_bootstrap(body)
-            result = services.tenant_bootstrap(company_data=company_data, user_data=user_data)
+            result = accounts.tenant_bootstrap(company_data=company_data, user_data=user_data)
         except ValidationError as exc:
             raise CommandError(_describe("Invalid input", normalise_errors(exc.detail))) from None
         except DomainError as exc:
