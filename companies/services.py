@@ -1,5 +1,7 @@
 """Writes of companies."""
 
+from contextlib import contextmanager
+
 from django.db import transaction
 
 from companies import selectors
@@ -20,12 +22,23 @@ def company_lock(*, company_id) -> None:
     Company.objects.select_for_update().only("pk").get(pk=company_id)
 
 
+@contextmanager
+def company_tree_locked(*, company_id, needed: bool = True):
+    """A transaction holding `company_lock` for the `with` block when `needed`; else nothing (the write is then
+    one statement, atomic by itself)."""
+    if not needed:
+        yield
+        return
+    with transaction.atomic():
+        company_lock(company_id=company_id)
+        yield
+
+
 def company_create(*, data: dict) -> Company:
     """Creates a company; raises Conflict on a name already taken (case-insensitively)."""
     if selectors.company_name_taken(name=data["name"]):
         raise Conflict.duplicate("name")
-    with transaction.atomic():
-        return Company.objects.create(**{key: data[key] for key in COMPANY_FIELDS if key in data})
+    return Company.objects.create(**{key: data[key] for key in COMPANY_FIELDS if key in data})
 
 
 def company_update(*, company: Company, data: dict) -> Company:

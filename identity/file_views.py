@@ -34,7 +34,7 @@ class AnyAcceptNegotiation(DefaultContentNegotiation):
 
 def image_action(model):
     """The `@action` of the image `model` declares (`image_slot`), with its OpenAPI description: POST multipart,
-    GET bytes, DELETE. Put it in an ImageViewSet's body under the slot's field name (`avatar = image_action(User)`)."""
+    GET bytes, DELETE."""
     slot = model.image_slot
     field, component = slot.field, slot.resource.title().replace("_", "")
     uploaded = inline_serializer(f"{component}Uploaded", {
@@ -66,9 +66,18 @@ def image_action(model):
                          description="Removes the file and clears the flag." + only_self)(method)
 
 
+def image_viewset(model, *, lookup_url_kwarg: str) -> type:
+    """The viewset of the image `model` declares (`image_slot`): `/<owners>/{<lookup_url_kwarg>}/<field>`, for the
+    app's router (`router.register("customers", image_viewset(Customer, lookup_url_kwarg="customer_id"))`)."""
+    field = model.image_slot.field
+    return type(f"{model.__name__}{field.title()}ViewSet", (ImageViewSet,), {
+        "__module__": model.__module__, "queryset": model.objects.all(), "lookup_url_kwarg": lookup_url_kwarg,
+        field: image_action(model),
+    })
+
+
 class ImageViewSet(CompanySubresourceViewSet):
-    """One owner's avatar or logo: subclasses declare `queryset`, `lookup_url_kwarg` and the action
-    (`logo = image_action(Customer)`); everything else comes from the model's `image_slot`."""
+    """One owner's avatar or logo (see `image_viewset`); everything comes from the model's `image_slot`."""
 
     content_negotiation_class = AnyAcceptNegotiation
 

@@ -1,9 +1,9 @@
 """Write helpers shared by the apps' services, and the transaction rule they follow.
 
-A service opens `transaction.atomic()` around what must succeed or fail together (several statements, a read
-then a write under a lock) and around each INSERT (a constraint violation then rolls back to its savepoint and
-answers 409). A single-row UPDATE (`save_changes`) or a `Model.delete()` (whose collector opens its own
-transaction) runs without one: an explicit BEGIN/COMMIT would only double the round trips.
+A service opens `transaction.atomic()` only around what must succeed or fail together: several statements, or a
+read that must hold a lock until the write. A single statement (one INSERT, a `save_changes` UPDATE) is atomic
+by itself, and `Model.delete()` opens its own transaction: an explicit BEGIN/COMMIT would only double the round
+trips. A constraint violation of a single statement still answers 409 (identity.exception_handler).
 """
 
 from django.db import models

@@ -1,7 +1,5 @@
 """Writes of customers and subcontractors."""
 
-from django.db import transaction
-
 from identity import files
 from identity.exceptions import Conflict
 from identity.services import save_changes
@@ -17,10 +15,7 @@ def customer_create(*, company_id, data: dict) -> Customer:
     email = data.get("email")
     if email and selectors.customer_email_taken(company_id=company_id, email=email):
         raise Conflict.duplicate("email")
-    with transaction.atomic():
-        return Customer.objects.create(
-            company_id=company_id, **{key: data[key] for key in CUSTOMER_FIELDS if key in data}
-        )
+    return Customer.objects.create(company_id=company_id, **{key: data[key] for key in CUSTOMER_FIELDS if key in data})
 
 
 def customer_update(*, customer: Customer, data: dict) -> Customer:
@@ -40,10 +35,9 @@ def subcontractor_create(*, company_id, data: dict) -> Subcontractor:
     """Creates a subcontractor of the company; raises Conflict on a name another subcontractor of it holds."""
     if selectors.subcontractor_name_taken(company_id=company_id, name=data["name"]):
         raise Conflict.duplicate("name")
-    with transaction.atomic():
-        return Subcontractor.objects.create(
-            company_id=company_id, **{key: data[key] for key in SUBCONTRACTOR_FIELDS if key in data}
-        )
+    return Subcontractor.objects.create(
+        company_id=company_id, **{key: data[key] for key in SUBCONTRACTOR_FIELDS if key in data}
+    )
 
 
 def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcontractor:

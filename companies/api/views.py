@@ -1,10 +1,9 @@
-"""HTTP wiring of `/companies` and `/companies/{company_id}/logo`."""
+"""HTTP wiring of `/companies`."""
 
 from companies import services
 from companies.api.serializers import CompanySerializer
 from companies.filters import CompanyFilterSet
 from companies.models import Company
-from identity.file_views import ImageViewSet, image_action
 from identity.viewsets import CrudViewSet
 
 
@@ -27,9 +26,3 @@ class CompanyViewSet(CrudViewSet):
 
     def destroy_instance(self, instance):
         services.company_delete(company=instance, token=self.request.auth)
-
-
-class CompanyLogoViewSet(ImageViewSet):
-    queryset = Company.objects.all()
-    lookup_url_kwarg = "company_id"
-    logo = image_action(Company)

@@ -1,6 +1,5 @@
-"""HTTP wiring of `/customers` and `/subcontractors`, with their logos."""
+"""HTTP wiring of `/customers` and `/subcontractors`."""
 
-from identity.file_views import ImageViewSet, image_action
 from identity.tenancy import caller_company_id
 from identity.viewsets import CrudViewSet
 from partners import services
@@ -46,14 +45,3 @@ class SubcontractorViewSet(CrudViewSet):
     def destroy_instance(self, instance):
         services.subcontractor_delete(subcontractor=instance, token=self.request.auth)
 
-
-class CustomerLogoViewSet(ImageViewSet):
-    queryset = Customer.objects.all()
-    lookup_url_kwarg = "customer_id"
-    logo = image_action(Customer)
-
-
-class SubcontractorLogoViewSet(ImageViewSet):
-    queryset = Subcontractor.objects.all()
-    lookup_url_kwarg = "subcontractor_id"
-    logo = image_action(Subcontractor)

@@ -1,4 +1,4 @@
-"""HTTP wiring of `/users` (with the avatar), `/positions/{position_id}/users` and `/init-db`."""
+"""HTTP wiring of `/users`, `/positions/{position_id}/users` and `/init-db`."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
@@ -8,7 +8,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
 
-from identity.file_views import ImageViewSet, image_action
 from identity.parsers import StrictJSONParser
 from identity.ratelimit import ip_rate_limit
 from identity.tenancy import caller_company_id
@@ -41,14 +40,6 @@ class UserViewSet(CrudViewSet):
 
     def destroy_instance(self, instance):
         accounts.user_delete(user=instance, token=self.request.auth)
-
-
-class UserAvatarViewSet(ImageViewSet):
-    """`/users/{user_id}/avatar`: only the user itself uploads or removes it."""
-
-    queryset = User.objects.all()
-    lookup_url_kwarg = "user_id"
-    avatar = image_action(User)
 
 
 class PositionUsersViewSet(CompanySubresourceViewSet):

@@ -8,7 +8,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from companies.models import Company
-from companies.services import company_create, company_lock
+from companies.services import company_create, company_tree_locked
 from identity import files
 from identity.exceptions import Conflict, Forbidden, ValidationFailed, missing_reference
 from org import services as org_services
@@ -45,18 +45,6 @@ def _validate(user: User, data: dict) -> None:
         raise ValidationFailed(errors=errors)
 
 
-@contextmanager
-def _position_guard(user: User, data: dict):
-    """Giving a user a position checks it and saves under the company's tree lock, so that a concurrent delete of
-    the position's unit cannot slip between the check and the write; other writes are one plain statement."""
-    if data.get("position_id") is None:
-        yield
-        return
-    with transaction.atomic():
-        company_lock(company_id=user.company_id)
-        yield
-
-
 def _set_password(user: User, password: str) -> None:
     user.set_password(password)
     user.last_password_change = timezone.now()
@@ -72,7 +60,9 @@ def user_create(*, company_id, data: dict) -> User:
         raise ValidationFailed.field("password", "This field is required.")
     user = User(company_id=company_id, position_id=data.get("position_id"),
                 **{key: data[key] for key in USER_FIELDS if key in data})
-    with _position_guard(user, data):
+    # Giving a user a position checks it and saves under the company's tree lock, so that a concurrent delete of
+    # the position's unit cannot slip between the check and the write.
+    with company_tree_locked(company_id=user.company_id, needed=data.get("position_id") is not None):
         _validate(user, data)
         if selectors.user_email_taken(email=user.email):
             raise Conflict.duplicate("email")
@@ -94,7 +84,7 @@ def user_update(*, user: User, data: dict) -> User:
     if "position_id" in data:
         user.position_id = data["position_id"]
         changed.append("position")
-    with _position_guard(user, data):
+    with company_tree_locked(company_id=user.company_id, needed=data.get("position_id") is not None):  # as above
         _validate(user, data)
         if "email" in data and selectors.user_email_taken(email=user.email, exclude_pk=user.pk):
             raise Conflict.duplicate("email")

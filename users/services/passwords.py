@@ -103,7 +103,7 @@ def login_failure_record(*, user: User, now: datetime | None = None) -> bool:
 
 
 def user_unlock(*, user: User) -> None:
-    """Clears the failure counter and any lock (the admin's `unlock` action)."""
+    """Clears the failure counter and any lock."""
     User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, updated_at=timezone.now())
     user.failed_login_count, user.locked_until = 0, None
     logger.info("Account of user %s unlocked", user.pk)
