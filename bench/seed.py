@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from users.models import User  # noqa: E402
-from users.services import tenant_bootstrap  # noqa: E402
+from users.services.accounts import tenant_bootstrap  # noqa: E402
 
 PASSWORD = "Bench-Passw0rd!"
 

@@ -3,7 +3,8 @@
 from django.db import models
 from django.db.models.functions import Lower
 
-from identity.models import TimestampedModel
+from identity.models import ImageSlot, TimestampedModel
+from identity.tenancy import TenantQuerySet
 from identity.uniqueness import register_constraint
 
 
@@ -19,6 +20,9 @@ class Company(TimestampedModel):
     country = models.CharField(max_length=100, null=True, blank=True)
     logo_file_id = models.CharField(max_length=64, null=True, blank=True)
     has_logo = models.BooleanField(default=False)
+
+    objects = TenantQuerySet.as_manager()
+    image_slot = ImageSlot(kind="company_logo", field="logo", resource="company_logo")
 
     class Meta:
         verbose_name = "company"

@@ -1,6 +1,7 @@
 """Reads of companies."""
 
 from companies.models import Company
+from identity.uniqueness import taken
 
 
 def company_has_dependants(*, company: Company) -> bool:
@@ -10,7 +11,4 @@ def company_has_dependants(*, company: Company) -> bool:
 
 def company_name_taken(*, name: str, exclude_pk=None) -> bool:
     """Global, case-insensitive: company names are unique across tenants (a named cross-tenant lookup)."""
-    queryset = Company.objects.filter(name__iexact=name)
-    if exclude_pk is not None:
-        queryset = queryset.exclude(pk=exclude_pk)
-    return queryset.exists()
+    return taken(Company.objects.filter(name__iexact=name), exclude_pk=exclude_pk)

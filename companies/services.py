@@ -1,5 +1,7 @@
 """Writes of companies."""
 
+from contextlib import contextmanager
+
 from django.db import transaction
 
 from companies import selectors
@@ -20,12 +22,23 @@ def company_lock(*, company_id) -> None:
     Company.objects.select_for_update().only("pk").get(pk=company_id)
 
 
+@contextmanager
+def company_tree_locked(*, company_id, needed: bool = True):
+    """A transaction holding `company_lock` for the `with` block when `needed`; else nothing (the write is then
+    one statement, atomic by itself)."""
+    if not needed:
+        yield
+        return
+    with transaction.atomic():
+        company_lock(company_id=company_id)
+        yield
+
+
 def company_create(*, data: dict) -> Company:
     """Creates a company; raises Conflict on a name already taken (case-insensitively)."""
     if selectors.company_name_taken(name=data["name"]):
         raise Conflict.duplicate("name")
-    with transaction.atomic():
-        return Company.objects.create(**{key: data[key] for key in COMPANY_FIELDS if key in data})
+    return Company.objects.create(**{key: data[key] for key in COMPANY_FIELDS if key in data})
 
 
 def company_update(*, company: Company, data: dict) -> Company:
@@ -37,7 +50,7 @@ def company_update(*, company: Company, data: dict) -> Company:
 
 def company_delete(*, company: Company, token: str | None = None) -> None:
     """Deletes a company without users or units, then (best effort) its logo file; raises Conflict otherwise."""
-    location, file_id = files.location_for("company_logo", company), company.logo_file_id
+    location, file_id = files.location_of(company), company.logo_file_id
     with transaction.atomic():
         locked = Company.objects.select_for_update().get(pk=company.pk)
         if selectors.company_has_dependants(company=locked):
@@ -45,7 +58,3 @@ def company_delete(*, company: Company, token: str | None = None) -> None:
         locked.delete()
     files.remove(location, file_id, token=token)
 
-
-def company_logo_set(*, company: Company, file_id: str | None) -> str | None:
-    """Points the company at its logo file (None: no logo) and sets `has_logo`; returns the previous file id."""
-    return files.swap_file_id(company, id_field="logo_file_id", flag_field="has_logo", file_id=file_id)

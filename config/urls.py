@@ -29,12 +29,6 @@ urlpatterns = [
     path("", include("companies.api.urls")),
     path("", include("org.api.urls")),
     path("", include("partners.api.urls")),
-    path("", include("companies.api.logo_urls")),
-    path("", include("partners.api.logo_urls")),
-    path("", include("users.api.avatar_urls")),
-    # Static segments first: /users/me/…, /users/password-reset/…, /verify_password, /init-db.
-    path("", include("users.api.credential_urls")),
-    path("", include("users.api.rbac_urls")),
     path("", include("users.api.urls")),
     path("", include("identity.audit_api")),
     # Last: any other path answers the envelope's 404, also with DEBUG on (Django's debug page would list routes).

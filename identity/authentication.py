@@ -10,7 +10,6 @@ from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
 from identity.context import actor_var, company_id_var, user_id_var
-from identity.lookups import scoped_get
 
 COOKIE_NAME = "access_token"
 INVALID_TOKEN = "Missing or invalid JWT token"
@@ -66,7 +65,7 @@ class CookieJWTAuthentication(authentication.BaseAuthentication):
             if not _is_uuid(company_claim):
                 raise exceptions.AuthenticationFailed("Invalid JWT token: company_id must be a valid UUID") from None
             raise exceptions.AuthenticationFailed("User not found or inactive") from None
-        user = scoped_get(get_user_model(), pk=user_uuid, company_id=company_id, active_only=True)
+        user = get_user_model()._default_manager.get_in_company(pk=user_uuid, company_id=company_id, active_only=True)
         if user is None:
             raise exceptions.AuthenticationFailed("User not found or inactive")
         request._request.company_id = company_id

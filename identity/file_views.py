@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from identity import files
 from identity.exceptions import Forbidden, NotFound, ValidationFailed
-from identity.viewsets import CompanyScopedViewSet
+from identity.viewsets import CompanySubresourceViewSet
 
 CACHE_CONTROL = "private, max-age=3600"
 OPERATIONS = {"POST": "UPDATE", "GET": "READ", "DELETE": "DELETE"}
@@ -32,79 +32,87 @@ class AnyAcceptNegotiation(DefaultContentNegotiation):
             return renderers[0], renderers[0].media_type
 
 
-def image_endpoint(*, url_path: str, resource: str, field: str):
-    """The `@action` of one image endpoint with its OpenAPI description (POST multipart, GET bytes, DELETE)."""
-    id_key, flag_key = f"{field}_file_id", f"has_{field}"
-    uploaded = inline_serializer(f"{resource.title().replace('_', '')}Uploaded", {
-        "message": serializers.CharField(), id_key: serializers.CharField(), flag_key: serializers.BooleanField(),
+def image_action(model):
+    """The `@action` of the image `model` declares (`image_slot`), with its OpenAPI description: POST multipart,
+    GET bytes, DELETE."""
+    slot = model.image_slot
+    field, component = slot.field, slot.resource.title().replace("_", "")
+    uploaded = inline_serializer(f"{component}Uploaded", {
+        "message": serializers.CharField(), slot.id_field: serializers.CharField(),
+        slot.flag_field: serializers.BooleanField(),
     })
-    upload_body = inline_serializer(f"{resource.title().replace('_', '')}Upload", {field: serializers.FileField()})
+    upload_body = inline_serializer(f"{component}Upload", {field: serializers.FileField()})
+    only_self = " User avatars: only the user itself, else 403."
 
-    def decorate(method):
-        method = action(detail=True, methods=["get", "post", "delete"], url_path=url_path,
-                        guardian_resource=resource, guardian_operations=OPERATIONS,
-                        parser_classes=[MultiPartParser])(method)
-        method = extend_schema(methods=["POST"], request={"multipart/form-data": upload_body},
-                               responses={201: uploaded}, summary=f"Upload the {field} (JPEG, PNG, GIF, BMP, WebP)",
-                               description=f"Multipart part `{field}`: a JPEG, PNG, GIF, BMP or WebP image judged "
-                               "from its bytes, at most MAX_AVATAR_SIZE_MB MiB; replaces the previous file. "
-                               "User avatars: only the user itself, else 403.")(method)
-        method = extend_schema(methods=["GET"], request=None, responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
-            304: OpenApiResponse(description="Not modified (If-None-Match)"),
-        }, summary=f"The {field} image", description="The bytes with their stored Content-Type, "
-            "`Cache-Control: private, max-age=3600` and an ETag; a matching If-None-Match answers 304.")(method)
-        return extend_schema(methods=["DELETE"], request=None, responses={204: None},
-                             summary=f"Remove the {field}", description="Removes the file and clears the flag. "
-                             "User avatars: only the user itself, else 403.")(method)
+    def endpoint(self, request, **kwargs):
+        return self.image(request)
 
-    return decorate
+    endpoint.__name__ = field
+    method = action(detail=True, methods=["get", "post", "delete"], url_path=field,
+                    guardian_resource=slot.resource, guardian_operations=OPERATIONS,
+                    parser_classes=[MultiPartParser])(endpoint)
+    method = extend_schema(methods=["POST"], request={"multipart/form-data": upload_body},
+                           responses={201: uploaded}, summary=f"Upload the {field} (JPEG, PNG, GIF, BMP, WebP)",
+                           description=f"Multipart part `{field}`: a JPEG, PNG, GIF, BMP or WebP image judged "
+                           "from its bytes, at most MAX_AVATAR_SIZE_MB MiB; replaces the previous file."
+                           + only_self)(method)
+    method = extend_schema(methods=["GET"], request=None, responses={
+        (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
+        304: OpenApiResponse(description="Not modified (If-None-Match)"),
+    }, summary=f"The {field} image", description="The bytes with their stored Content-Type, "
+        "`Cache-Control: private, max-age=3600` and an ETag; a matching If-None-Match answers 304.")(method)
+    return extend_schema(methods=["DELETE"], request=None, responses={204: None},
+                         summary=f"Remove the {field}",
+                         description="Removes the file and clears the flag." + only_self)(method)
 
 
-class ImageViewSet(CompanyScopedViewSet):
-    """One owner's avatar or logo. Subclasses declare the owner and call `self.image(request)` from their action."""
+def image_viewset(model, *, lookup_url_kwarg: str) -> type:
+    """The viewset of the image `model` declares (`image_slot`): `/<owners>/{<lookup_url_kwarg>}/<field>`, for the
+    app's router (`router.register("customers", image_viewset(Customer, lookup_url_kwarg="customer_id"))`)."""
+    field = model.image_slot.field
+    return type(f"{model.__name__}{field.title()}ViewSet", (ImageViewSet,), {
+        "__module__": model.__module__, "queryset": model.objects.all(), "lookup_url_kwarg": lookup_url_kwarg,
+        field: image_action(model),
+    })
+
+
+class ImageViewSet(CompanySubresourceViewSet):
+    """One owner's avatar or logo (see `image_viewset`); everything comes from the model's `image_slot`."""
 
     content_negotiation_class = AnyAcceptNegotiation
-    filter_backends = []
-    pagination_class = None
-    file_kind: str = ""  # avatar | company_logo | customer_logo | subcontractor_logo
-    file_field: str = ""  # avatar | logo (the multipart part and the `<field>_file_id` / `has_<field>` keys)
-    self_only = False  # only the owner itself may POST/DELETE (user avatars)
+
+    @property
+    def slot(self):
+        return self.queryset.model.image_slot
 
     @property
     def no_file_message(self) -> str:
         """"User has no avatar", "Customer has no logo", …"""
-        return f"{self.queryset.model._meta.verbose_name.capitalize()} has no {self.file_field}"
-
-    @property
-    def uploaded_message(self) -> str:
-        return f"{self.file_field.capitalize()} uploaded successfully"
-
-    def swap(self, owner, file_id: str | None) -> str | None:
-        """Records `file_id` (None: none) on the owner through its app's service; returns the previous id."""
-        raise NotImplementedError
+        return f"{self.queryset.model._meta.verbose_name.capitalize()} has no {self.slot.field}"
 
     def image(self, request):
         owner = self.get_object()
-        if self.self_only and request.method in ("POST", "DELETE") and str(owner.pk) != str(request.user.pk):
+        if self.slot.self_only and request.method in ("POST", "DELETE") and str(owner.pk) != str(request.user.pk):
             raise Forbidden(files.OTHER_USERS_AVATAR)
         handler = {"POST": self._upload, "DELETE": self._delete}.get(request.method, self._download)
-        return handler(request, owner)
+        try:
+            return handler(request, owner)
+        except type(owner).DoesNotExist:  # deleted meanwhile
+            raise NotFound(self.get_not_found_message()) from None
 
     # --- the three operations -------------------------------------------------------------
     def _upload(self, request, owner):
-        upload = request.FILES.get(self.file_field)
+        field = self.slot.field
+        upload = request.FILES.get(field)
         if upload is None:
-            raise ValidationFailed(f"No {self.file_field} file provided")
-        image = files.validate_image(upload, field=self.file_field)
-        file_id = files.attach(files.location_for(self.file_kind, owner), files.Upload(image, request.auth),
-                               swap=lambda new_id: self._swap(owner, new_id))
-        return Response({"message": self.uploaded_message, f"{self.file_field}_file_id": file_id,
-                         f"has_{self.file_field}": True}, status=status.HTTP_201_CREATED)
+            raise ValidationFailed(f"No {field} file provided")
+        image = files.validate_image(upload, field=field)
+        file_id = files.attach(owner, files.Upload(image, request.auth))
+        return Response({"message": f"{field.capitalize()} uploaded successfully", self.slot.id_field: file_id,
+                         self.slot.flag_field: True}, status=status.HTTP_201_CREATED)
 
     def _download(self, request, owner):
-        file_id = self._file_id(owner)
-        stored = files.load(files.location_for(self.file_kind, owner), file_id, token=request.auth)
+        stored = files.load(files.location_of(owner), self._file_id(owner), token=request.auth)
         if stored is None:
             raise NotFound(self.no_file_message)
         etag = f'"{hashlib.sha256(stored.content).hexdigest()[:32]}"'
@@ -120,19 +128,11 @@ class ImageViewSet(CompanyScopedViewSet):
 
     def _delete(self, request, owner):
         self._file_id(owner)
-        files.detach(files.location_for(self.file_kind, owner), swap=lambda new_id: self._swap(owner, new_id),
-                     token=request.auth)
+        files.detach(owner, token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    # --- helpers ---------------------------------------------------------------------------
     def _file_id(self, owner) -> str:
-        file_id = getattr(owner, f"{self.file_field}_file_id")
-        if not file_id or not getattr(owner, f"has_{self.file_field}"):
+        file_id = getattr(owner, self.slot.id_field)
+        if not file_id or not getattr(owner, self.slot.flag_field):
             raise NotFound(self.no_file_message)
         return file_id
-
-    def _swap(self, owner, file_id):
-        try:
-            return self.swap(owner, file_id)
-        except type(owner).DoesNotExist:  # deleted meanwhile
-            raise NotFound(self.get_not_found_message()) from None

@@ -68,8 +68,13 @@ class Location:
 
 def location_for(kind: str, owner) -> Location:
     """The location of the avatar of a user or the logo of a company, customer or subcontractor."""
-    company_id = owner.pk if kind == "company_logo" else owner.company_id
+    company_id = getattr(owner, "company_id", owner.pk)  # a company is its own tenant
     return Location(kind=kind, owner_id=str(owner.pk), company_id=str(company_id))
+
+
+def location_of(owner) -> Location:
+    """Where the image its model declares (`image_slot`) lives."""
+    return location_for(type(owner).image_slot.kind, owner)
 
 
 def max_size_bytes() -> int:
@@ -170,36 +175,39 @@ def remove(location: Location, file_id: str | None, *, token: str | None) -> Non
         logger.warning("Deleting %s %s of %s failed", location.kind, file_id, location.owner_id, exc_info=True)
 
 
-def delete_with_file(instance, *, kind: str, id_field: str, token: str | None) -> None:
-    """Deletes the row in a transaction, then its stored file, best effort, once the row is gone."""
-    location, file_id = location_for(kind, instance), getattr(instance, id_field)  # delete() clears the pk
-    with transaction.atomic():
-        instance.delete()
+def delete_with_file(instance, *, token: str | None) -> None:
+    """Deletes the row (with what cascades from it), then its stored image, best effort, once the row is gone."""
+    location, file_id = location_of(instance), getattr(instance, type(instance).image_slot.id_field)
+    instance.delete()  # the collector's statements run in one transaction of their own
     remove(location, file_id, token=token)
 
 
-# --- the owner's flags ------------------------------------------------------------------------
-def swap_file_id(instance, *, id_field: str, flag_field: str, file_id: str | None) -> str | None:
-    """Points `instance` at `file_id` (None: no file) and sets its flag; returns the previous file id.
+# --- the owner's image ------------------------------------------------------------------------
+def swap_file_id(owner, file_id: str | None, *, also: tuple[str, ...] = ()) -> str | None:
+    """Points `owner` at `file_id` (None: no file) and sets its flag, saving the fields `also` names with them;
+    returns the previous file id.
 
     The row is locked while the previous id is read, so that of two concurrent uploads each removes the file the
     other replaced rather than both removing the same one. Raises the model's DoesNotExist when the row is gone.
     """
-    model = type(instance)
+    model, slot = type(owner), type(owner).image_slot
     with transaction.atomic():
-        previous = model.objects.select_for_update().values_list(id_field, flat=True).get(pk=instance.pk)
-        setattr(instance, id_field, file_id)
-        setattr(instance, flag_field, file_id is not None)
-        instance.save(update_fields=[id_field, flag_field, "updated_at"])
+        previous = model.objects.select_for_update().values_list(slot.id_field, flat=True).get(pk=owner.pk)
+        setattr(owner, slot.id_field, file_id)
+        setattr(owner, slot.flag_field, file_id is not None)
+        owner.save(update_fields=[*also, slot.id_field, slot.flag_field, "updated_at"])
     return previous
 
 
-def attach(location: Location, upload: Upload, *, swap) -> str:
-    """Stores the upload, then `swap(file_id) -> previous id` records it on the owner; the previous file is removed
-    (best effort) when its id differs. When recording fails, the new file is removed and the error raised."""
+def attach(owner, upload: Upload, *, also: tuple[str, ...] = ()) -> str:
+    """Stores the upload and records it on the owner (with the fields `also` names, see `swap_file_id`); the
+    previous file is removed (best effort) when its id differs. When recording fails, the new file is removed
+    and the error raised. Returns the new file id. The one attach path: the image endpoints and the users'
+    multipart `avatar` part."""
+    location = location_of(owner)
     file_id = save(location, upload.image, token=upload.token)
     try:
-        previous = swap(file_id)
+        previous = swap_file_id(owner, file_id, also=also)
     except BaseException:
         remove(location, file_id, token=upload.token)
         raise
@@ -208,7 +216,7 @@ def attach(location: Location, upload: Upload, *, swap) -> str:
     return file_id
 
 
-def detach(location: Location, *, swap, token: str | None) -> None:
-    """Clears the owner's file (`swap(None) -> previous id`) and removes the file, best effort."""
-    previous = swap(None)
-    remove(location, previous, token=token)
+def detach(owner, *, token: str | None) -> None:
+    """Clears the owner's image and removes its file, best effort."""
+    previous = swap_file_id(owner, None)
+    remove(location_of(owner), previous, token=token)

@@ -1,9 +1,12 @@
 """Abstract model bases shared by every app, and the audit trail every app writes to."""
 
 import uuid
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils import timezone
+
+from identity.tenancy import CompanyScopedQuerySet
 
 
 class TimestampedModel(models.Model):
@@ -21,6 +24,8 @@ class CompanyOwnedModel(TimestampedModel):
     # Reverse accessors (`company.users`, `company.organizationunits`, …) let `companies` count its dependants
     # through the ORM relation without importing the apps to its right.
     company = models.ForeignKey("companies.Company", on_delete=models.CASCADE, related_name="%(class)ss")
+
+    objects = CompanyScopedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -70,3 +75,23 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_id}"
+
+
+@dataclass(frozen=True)
+class ImageSlot:
+    """The one declaration of a model's image (`image_slot = ImageSlot(...)` on the model): its storage kind,
+    its field (`avatar` | `logo`: the multipart part, the `<field>_file_id` and `has_<field>` columns), the
+    Guardian resource of its endpoint, and whether only the owner itself may change it (user avatars)."""
+
+    kind: str
+    field: str
+    resource: str
+    self_only: bool = False
+
+    @property
+    def id_field(self) -> str:
+        return f"{self.field}_file_id"
+
+    @property
+    def flag_field(self) -> str:
+        return f"has_{self.field}"

@@ -6,28 +6,19 @@ from rest_framework import exceptions, permissions
 from identity.clients import guardian
 from identity.exceptions import Forbidden
 
-# Operation per standard viewset action; custom actions declare theirs with `guardian_operations`.
-ACTION_OPERATIONS = {
-    "list": "LIST",
-    "create": "CREATE",
-    "retrieve": "READ",
-    "update": "UPDATE",
-    "partial_update": "UPDATE",
-    "destroy": "DELETE",
-}
+# The one Guardian declaration of a route: `guardian_resource` and `guardian_operations`, an HTTP method →
+# operation map, set on the view class or on its `@action`. The router gives the standard routes these maps.
+COLLECTION_OPERATIONS = {"GET": "LIST", "POST": "CREATE"}
+OBJECT_OPERATIONS = {"GET": "READ", "PUT": "UPDATE", "PATCH": "UPDATE", "DELETE": "DELETE"}
 
 
 def required_access(view, request) -> tuple[str, str] | None:
-    """(resource_name, operation) the view declares for this request, or None when the view needs only the token."""
+    """(resource_name, operation) the view declares for this request, or None when it declares none."""
     method = request.method.upper()
     if method == "HEAD":
         method = "GET"
     resource = getattr(view, "guardian_resource", None)
-    by_method = getattr(view, "guardian_operations", None)
-    if by_method:
-        operation = by_method.get(method)
-    else:
-        operation = ACTION_OPERATIONS.get(getattr(view, "action", None) or "")
+    operation = (getattr(view, "guardian_operations", None) or {}).get(method)
     if resource is None or operation is None:
         return None
     return resource, operation
@@ -51,7 +42,9 @@ class GuardianPermission(TokenRequired):
         method = request.method.lower()
         if method == "options" or not hasattr(view, method if method != "head" else "get"):
             return True  # OPTIONS needs only the token; an unhandled method becomes 405 next.
-        access = required_access(view, request)
+        # DRF's OPTIONS metadata probes the writes with a cloned request: answered without asking Guardian (and
+        # so the metadata lists no writable actions), as for any route without a declaration.
+        access = None if getattr(view, "action", None) == "metadata" else required_access(view, request)
         if access is None:
             raise exceptions.PermissionDenied("Access denied")  # fail closed: a view forgot its declaration
         if not settings.USE_GUARDIAN_SERVICE:

@@ -1,13 +1,17 @@
-"""Write helpers shared by the apps' services."""
+"""Write helpers shared by the apps' services, and the transaction rule they follow.
+
+A service opens `transaction.atomic()` only around what must succeed or fail together: several statements, or a
+read that must hold a lock until the write. A single statement (one INSERT, a `save_changes` UPDATE) is atomic
+by itself, and `Model.delete()` opens its own transaction: an explicit BEGIN/COMMIT would only double the round
+trips. A constraint violation of a single statement still answers 409 (identity.exception_handler).
+"""
+
+from django.db import models
 
 
 def save_changes(instance, data: dict, fields: tuple[str, ...], *, also: tuple[str, ...] = ()):
     """Sets the `fields` that `data` names on `instance` and saves only those (plus `also`, set by the caller, and
-    `updated_at`).
-
-    One UPDATE statement, atomic by itself: no explicit transaction (its BEGIN/COMMIT would double the round
-    trips of a single-row write).
-    """
+    `updated_at`) in one UPDATE statement."""
     named = [key for key in fields if key in data]
     for key in named:
         setattr(instance, key, data[key])
@@ -15,3 +19,18 @@ def save_changes(instance, data: dict, fields: tuple[str, ...], *, also: tuple[s
     if changed:
         instance.save(update_fields=[*changed, "updated_at"])
     return instance
+
+
+def delete_set(queryset: models.QuerySet) -> int:
+    """Deletes every row of `queryset` in a constant number of statements, whatever its size: one UPDATE per
+    SET_NULL relation pointing at the rows, then one DELETE. Returns the number of rows deleted.
+
+    For sets that `Model.delete()` would load row by row (its collector fetches every object and deletes in
+    chunks). Only SET_NULL references are handled: the caller deletes CASCADE dependants first (children before
+    parents) and the model may have no PROTECT or Python-side `on_delete`. Call inside `transaction.atomic()`.
+    """
+    for relation in queryset.model._meta.related_objects:
+        if relation.on_delete is models.SET_NULL:
+            name = relation.field.name
+            relation.related_model._base_manager.filter(**{f"{name}__in": queryset}).update(**{name: None})
+    return queryset._raw_delete(queryset.db)

@@ -2,8 +2,6 @@
 
 from django.db import IntegrityError
 
-from identity.exceptions import Conflict
-
 # constraint name -> field, filled by apps that declare unique constraints (see `register_constraint`).
 _CONSTRAINT_FIELDS: dict[str, str] = {}
 
@@ -22,9 +20,9 @@ def field_for_integrity_error(exc: IntegrityError) -> str | None:
     return None
 
 
-def ensure_unique(queryset, field: str, exclude_pk=None) -> None:
-    """Raises Conflict on `field` when `queryset` (already filtered on the value) holds another row."""
+def taken(queryset, *, exclude_pk=None) -> bool:
+    """True when `queryset` (already filtered on the value) holds a row other than `exclude_pk`: the pre-check
+    of the `*_taken` selectors, which lets a service name the field in its Conflict."""
     if exclude_pk is not None:
         queryset = queryset.exclude(pk=exclude_pk)
-    if queryset.exists():
-        raise Conflict.duplicate(field)
+    return queryset.exists()

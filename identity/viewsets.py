@@ -1,8 +1,11 @@
-"""The scoped base viewset: every queryset is filtered by the caller's company, other companies' rows are 404.
+"""The scoped base viewsets: every queryset is filtered by the caller's company, other companies' rows are 404.
 
-Subclasses declare `queryset`, `guardian_resource`, `filterset_class`, `expandable` and implement
-`prepare_queryset` (optional) and the `perform_*` write hooks that call services. They cannot override
-the scoping: defining `get_queryset`, `scope_queryset` or `get_object` raises at import time.
+`CrudViewSet` serves a resource: subclasses declare `queryset`, `serializer_class`, `guardian_resource`,
+`filterset_class`, `expandable`, and implement `prepare_queryset` (optional) and the write hooks
+`create_instance(data)`, `update_instance(instance, data)` and `destroy_instance(instance)`, which call services.
+`CompanySubresourceViewSet` serves what hangs under one path object (its avatar, its roles): `@action`s that
+resolve the object with `get_object()`. Neither can override the scoping: defining `get_queryset`,
+`scope_queryset`, `get_object` or `initial` raises at import time.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -12,22 +15,23 @@ from rest_framework.viewsets import GenericViewSet
 
 from identity.exceptions import NotFound
 from identity.filters import CollectionFilterBackend
-from identity.lookups import scoped_get
 from identity.tenancy import caller_company_id, parse_path_id
 
 _SEALED = ("get_queryset", "scope_queryset", "get_object", "initial")
 
+# `@action(detail=True, **SUB_COLLECTION)`: a plain array under a path object, no list filters, no pagination.
+SUB_COLLECTION = {"pagination_class": None, "filter_backends": []}
+
 
 class CompanyScopedViewSet(GenericViewSet):
-    company_field = "company_id"
     lookup_field = "pk"
     lookup_value_regex = "[^/]+"
     filter_backends = [CollectionFilterBackend]
     # expand name -> callable(queryset) -> queryset (select/prefetch what the expanded shape needs)
     expandable: dict = {}
     not_found_message: str | None = None
-    # Guardian declarations (identity.permissions); `@action(..., guardian_resource=..., guardian_operations=...)`
-    # overrides them per route, which DRF allows only for attributes the class already has.
+    # The Guardian declaration (identity.permissions): the resource, and the operation per HTTP method. The router
+    # sets `guardian_operations` on the standard routes; an `@action` sets both for its route.
     guardian_resource: str | None = None
     guardian_operations: dict | None = None
 
@@ -46,7 +50,7 @@ class CompanyScopedViewSet(GenericViewSet):
         self.expand = self._parse_expand(request)
 
     def scope_queryset(self, queryset):
-        return queryset.filter(**{self.company_field: caller_company_id(self.request)})
+        return queryset.for_company(caller_company_id(self.request))
 
     def get_queryset(self):
         base = self.queryset.all()
@@ -64,8 +68,7 @@ class CompanyScopedViewSet(GenericViewSet):
         if self.expand or type(self).prepare_queryset is not CompanyScopedViewSet.prepare_queryset:
             obj = self.get_queryset().filter(pk=pk).first()
         else:  # the common case: a plain row, read without compiling an ORM query
-            obj = scoped_get(self.queryset.model, pk=pk, company_id=caller_company_id(self.request),
-                             company_field=self.company_field)
+            obj = self.queryset.get_in_company(pk=pk, company_id=caller_company_id(self.request))
         if obj is None:
             raise NotFound(self.get_not_found_message())
         return obj
@@ -86,7 +89,7 @@ class CompanyScopedViewSet(GenericViewSet):
         return context
 
     def _parse_expand(self, request) -> frozenset:
-        # `expand` belongs to the list and the by-id GET (contract §5), not to writes or sub-collections.
+        # `expand` belongs to the list and the by-id GET, not to writes or sub-collections.
         if request.method not in ("GET", "HEAD") or self.action not in ("list", "retrieve") or not self.expandable:
             return frozenset()
         raw = request.query_params.get("expand", "")
@@ -94,27 +97,37 @@ class CompanyScopedViewSet(GenericViewSet):
         return frozenset(name for name in names if name in self.expandable)
 
 
+# The routes under one path object of the caller's company (`/users/{user_id}/roles`, `…/avatar`): detail
+# `@action`s that resolve the object with `get_object()` first; no list filters, no pagination. (A comment: the
+# schema would show a class docstring on every operation of a subclass without its own.)
+class CompanySubresourceViewSet(CompanyScopedViewSet):
+
+    filter_backends = []
+    pagination_class = None
+
+
 class CrudViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     CompanyScopedViewSet,
 ):
-    """List/read from the scoped queryset; writes validate with the serializer and call `perform_*` services."""
+    """List/read from the scoped queryset; writes validate with the serializer and call the `*_instance` hooks."""
+
+    # Opt-in of the list: read the serializer's `keys` as named tuples instead of model instances (half the cost
+    # of a 1000-row page); the serializer must represent both (identity.serializers.KeyedSerializerMixin).
+    list_rows = False
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        row_fields = getattr(self.get_serializer_class(), "row_fields", None)
-        if row_fields and not self.expand:
-            # A serializer that declares `row_fields` represents plain rows as well as instances: reading named
-            # tuples instead of model instances halves the cost of a 1000-row page.
-            queryset = queryset.values_list(*row_fields, named=True)
+        if self.list_rows and not self.expand:
+            queryset = queryset.values_list(*self.get_serializer_class().keys, named=True)
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        instance = self.perform_create(serializer.validated_data)
+        instance = self.create_instance(serializer.validated_data)
         return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -122,7 +135,7 @@ class CrudViewSet(
         instance = self.get_object()
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        instance = self.perform_update(instance, serializer.validated_data)
+        instance = self.update_instance(instance, serializer.validated_data)
         return Response(self.get_serializer(instance).data)
 
     def partial_update(self, request, *args, **kwargs):
@@ -130,15 +143,17 @@ class CrudViewSet(
         return self.update(request, *args, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        instance = self.get_object()
-        self.perform_destroy(instance)
+        self.destroy_instance(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def perform_create(self, data: dict):
+    def create_instance(self, data: dict):
+        """Hook: the service call that creates the object from validated `data`; returns it."""
         raise NotImplementedError
 
-    def perform_update(self, instance, data: dict):
+    def update_instance(self, instance, data: dict):
+        """Hook: the service call that changes `instance` with validated `data`; returns it."""
         raise NotImplementedError
 
-    def perform_destroy(self, instance):
+    def destroy_instance(self, instance) -> None:
+        """Hook: the service call that deletes `instance`."""
         raise NotImplementedError

@@ -8,7 +8,7 @@ PATH_SEPARATOR = "/"
 
 
 def org_unit_list(*, company_id) -> QuerySet:
-    return OrganizationUnit.objects.filter(company_id=company_id)
+    return OrganizationUnit.objects.for_company(company_id)
 
 
 def org_unit_get(*, company_id, pk) -> OrganizationUnit | None:
@@ -88,7 +88,7 @@ def positions_prefetch() -> Prefetch:
 
 
 def position_list(*, company_id) -> QuerySet:
-    return Position.objects.filter(company_id=company_id)
+    return Position.objects.for_company(company_id)
 
 
 def position_get(*, company_id, pk) -> Position | None:

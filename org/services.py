@@ -1,13 +1,13 @@
 """Writes of organization units (the tree: create, move, delete under a per-company lock) and positions."""
 
-from django.db import models, transaction
+from django.db import models
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
-from companies.services import company_lock
+from companies.services import company_tree_locked
 from identity.exceptions import NotFound, ValidationFailed, missing_reference
-from identity.services import save_changes
+from identity.services import delete_set, save_changes
 from org import selectors
 from org.models import MAX_DEPTH, MAX_LEVEL, OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
@@ -42,10 +42,9 @@ def org_unit_create(*, company_id, data: dict) -> OrganizationUnit:
     """Creates a unit (a root, or under `parent_id`); raises ValidationFailed on an unknown parent or too deep."""
     unit = OrganizationUnit(company_id=company_id, **{key: data[key] for key in UNIT_FIELDS if key in data})
     parent_id = data.get("parent_id")
-    with transaction.atomic():
+    with company_tree_locked(company_id=company_id, needed=parent_id is not None):
         parent = None
         if parent_id is not None:
-            company_lock(company_id=company_id)
             parent = _parent_for(company_id=company_id, parent_id=parent_id)
             if parent.level + 1 > MAX_LEVEL:
                 raise ValidationFailed.field("parent_id", TOO_DEEP)
@@ -62,10 +61,9 @@ def org_unit_update(*, unit: OrganizationUnit, data: dict) -> OrganizationUnit:
     Raises ValidationFailed (errors.parent_id) for an unknown parent, itself, one of its descendants or a
     move that would put a unit of the subtree below MAX_LEVEL; NotFound when the unit vanished meanwhile.
     """
-    with transaction.atomic():
+    with company_tree_locked(company_id=unit.company_id, needed="parent_id" in data):
         changed = []
         if "parent_id" in data:
-            company_lock(company_id=unit.company_id)
             # Re-read after the lock: a concurrent move may have changed this unit's path.
             unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
             if unit is None:
@@ -107,36 +105,20 @@ def org_unit_delete(*, unit: OrganizationUnit) -> None:
 
     A constant number of statements whatever the subtree's size. Raises NotFound when the unit vanished meanwhile.
     """
-    with transaction.atomic():
-        company_lock(company_id=unit.company_id)
+    with company_tree_locked(company_id=unit.company_id):
         unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
         if unit is None:
             raise NotFound(UNIT_NOT_FOUND)
         subtree = selectors.org_unit_subtree(unit=unit)
-        positions = Position.objects.filter(organization_unit__in=subtree)
-        _release_references(positions)
-        # Set-based deletes instead of Model.delete(), whose collector loads every row and deletes in chunks
-        # of 100. The references pointing here are handled above (SET_NULL) and by deleting positions first.
-        positions._raw_delete(positions.db)
-        subtree._raw_delete(subtree.db)
-
-
-def _release_references(queryset: models.QuerySet) -> None:
-    """Applies SET_NULL of every foreign key pointing at the rows of `queryset` with one UPDATE per relation.
-
-    Users hold positions; org reaches them through the ORM relation only (org does not import users).
-    """
-    for relation in queryset.model._meta.related_objects:
-        if relation.on_delete is models.SET_NULL:
-            name = relation.field.name
-            relation.related_model._base_manager.filter(**{f"{name}__in": queryset}).update(**{name: None})
+        # Positions first (their holders keep their account, with no position), then the units.
+        delete_set(Position.objects.filter(organization_unit__in=subtree))
+        delete_set(subtree)
 
 
 def position_create(*, company_id, organization_unit_id, data: dict) -> Position:
     """Creates a position in a unit of the company; raises NotFound("Organization unit not found") otherwise."""
-    with transaction.atomic():
-        # The same lock as unit deletes, so a position cannot land in a unit being deleted.
-        company_lock(company_id=company_id)
+    # The same lock as unit deletes, so a position cannot land in a unit being deleted.
+    with company_tree_locked(company_id=company_id):
         unit = _company_unit(company_id=company_id, pk=organization_unit_id, missing=NotFound(UNIT_NOT_FOUND))
         return Position.objects.create(
             company_id=company_id, organization_unit=unit, **{key: data[key] for key in POSITION_FIELDS if key in data}
@@ -145,11 +127,11 @@ def position_create(*, company_id, organization_unit_id, data: dict) -> Position
 
 def position_update(*, position: Position, data: dict) -> Position:
     """Changes the named fields; raises ValidationFailed (errors.organization_unit_id) for a unit not of the company."""
-    with transaction.atomic():
+    unit_id = data.get("organization_unit_id", position.organization_unit_id)
+    moved = unit_id != position.organization_unit_id
+    with company_tree_locked(company_id=position.company_id, needed=moved):
         changed = []
-        unit_id = data.get("organization_unit_id", position.organization_unit_id)
-        if unit_id != position.organization_unit_id:
-            company_lock(company_id=position.company_id)
+        if moved:
             position.organization_unit = _company_unit(
                 company_id=position.company_id, pk=unit_id,
                 missing=ValidationFailed.field("organization_unit_id", missing_reference(unit_id)),
@@ -160,7 +142,6 @@ def position_update(*, position: Position, data: dict) -> Position:
 
 
 def position_delete(*, position: Position) -> None:
-    """Deletes the position; users who held it keep their account with no position."""
-    with transaction.atomic():
-        # The collector applies users' SET_NULL as one UPDATE without loading them.
-        position.delete()
+    """Deletes the position; users who held it keep their account with no position (the collector applies their
+    SET_NULL as one UPDATE without loading them)."""
+    position.delete()

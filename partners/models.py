@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models.functions import Lower
 
-from identity.models import CompanyOwnedModel
+from identity.models import CompanyOwnedModel, ImageSlot
 from identity.uniqueness import register_constraint
 
 
@@ -24,6 +24,8 @@ class Partner(CompanyOwnedModel):
 
 
 class Customer(Partner):
+    image_slot = ImageSlot(kind="customer_logo", field="logo", resource="customer_logo")
+
     class Meta:
         verbose_name = "customer"
         constraints = [
@@ -39,6 +41,8 @@ class Customer(Partner):
 
 class Subcontractor(Partner):
     description = models.CharField(max_length=255, null=True, blank=True)
+
+    image_slot = ImageSlot(kind="subcontractor_logo", field="logo", resource="subcontractor_logo")
 
     class Meta:
         verbose_name = "subcontractor"

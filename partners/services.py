@@ -1,7 +1,5 @@
 """Writes of customers and subcontractors."""
 
-from django.db import transaction
-
 from identity import files
 from identity.exceptions import Conflict
 from identity.services import save_changes
@@ -17,10 +15,7 @@ def customer_create(*, company_id, data: dict) -> Customer:
     email = data.get("email")
     if email and selectors.customer_email_taken(company_id=company_id, email=email):
         raise Conflict.duplicate("email")
-    with transaction.atomic():
-        return Customer.objects.create(
-            company_id=company_id, **{key: data[key] for key in CUSTOMER_FIELDS if key in data}
-        )
+    return Customer.objects.create(company_id=company_id, **{key: data[key] for key in CUSTOMER_FIELDS if key in data})
 
 
 def customer_update(*, customer: Customer, data: dict) -> Customer:
@@ -33,17 +28,16 @@ def customer_update(*, customer: Customer, data: dict) -> Customer:
 
 def customer_delete(*, customer: Customer, token: str | None = None) -> None:
     """Deletes the customer and (best effort) its logo file."""
-    files.delete_with_file(customer, kind="customer_logo", id_field="logo_file_id", token=token)
+    files.delete_with_file(customer, token=token)
 
 
 def subcontractor_create(*, company_id, data: dict) -> Subcontractor:
     """Creates a subcontractor of the company; raises Conflict on a name another subcontractor of it holds."""
     if selectors.subcontractor_name_taken(company_id=company_id, name=data["name"]):
         raise Conflict.duplicate("name")
-    with transaction.atomic():
-        return Subcontractor.objects.create(
-            company_id=company_id, **{key: data[key] for key in SUBCONTRACTOR_FIELDS if key in data}
-        )
+    return Subcontractor.objects.create(
+        company_id=company_id, **{key: data[key] for key in SUBCONTRACTOR_FIELDS if key in data}
+    )
 
 
 def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcontractor:
@@ -57,14 +51,5 @@ def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcont
 
 def subcontractor_delete(*, subcontractor: Subcontractor, token: str | None = None) -> None:
     """Deletes the subcontractor and (best effort) its logo file."""
-    files.delete_with_file(subcontractor, kind="subcontractor_logo", id_field="logo_file_id", token=token)
+    files.delete_with_file(subcontractor, token=token)
 
-
-def customer_logo_set(*, customer: Customer, file_id: str | None) -> str | None:
-    """Points the customer at its logo file (None: no logo) and sets `has_logo`; returns the previous file id."""
-    return files.swap_file_id(customer, id_field="logo_file_id", flag_field="has_logo", file_id=file_id)
-
-
-def subcontractor_logo_set(*, subcontractor: Subcontractor, file_id: str | None) -> str | None:
-    """Points the subcontractor at its logo file (None: no logo) and sets `has_logo`; returns the previous file id."""
-    return files.swap_file_id(subcontractor, id_field="logo_file_id", flag_field="has_logo", file_id=file_id)

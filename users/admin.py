@@ -1,5 +1,5 @@
-"""Users in the admin: writes through users.services (the password policy included), credential actions through
-users.credentials. The password hash is never shown or edited; a new password goes through the policy."""
+"""Users in the admin: writes through users.services.accounts (the password policy included), credential actions through
+users.services.passwords. The password hash is never shown or edited; a new password goes through the policy."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,7 +7,7 @@ from django.db import transaction
 
 from identity import audit
 from identity.admin_base import CompanyScopedAdmin, ServiceForm
-from users import credentials, services
+from users.services import accounts, passwords
 from users.api.serializers import UserSerializer
 from users.models import User
 
@@ -61,14 +61,14 @@ class UserAdmin(CompanyScopedAdmin):
 
     @admin.display(boolean=True, description="locked")
     def locked(self, user):
-        return credentials.is_locked(user)
+        return passwords.is_locked(user)
 
     # --- writes -------------------------------------------------------------------------
     def service_write(self, request, form, data):
         if form.adding:
-            user = services.user_create(company_id=self.company_id_for(form), data=data)
+            user = accounts.user_create(company_id=self.company_id_for(form), data=data)
         else:
-            user = services.user_update(user=form.instance, data=data)
+            user = accounts.user_update(user=form.instance, data=data)
         flags = [name for name in STAFF_FIELDS if name in form.cleaned_data
                  and (name in form.changed_data if not form.adding else form.cleaned_data[name])]
         if flags:
@@ -78,7 +78,7 @@ class UserAdmin(CompanyScopedAdmin):
         return user
 
     def service_delete(self, request, obj):
-        services.user_delete(user=obj)
+        accounts.user_delete(user=obj)
 
     # --- actions ------------------------------------------------------------------------
     def _each(self, request, queryset, change, action: str):
@@ -98,7 +98,7 @@ class UserAdmin(CompanyScopedAdmin):
 
     @admin.action(description="Reset password (shows a temporary password once)", permissions=["change"])
     def reset_password(self, request, queryset):
-        for user, temporary in self._each(request, queryset, lambda user: credentials.password_admin_reset(user=user),
+        for user, temporary in self._each(request, queryset, lambda user: passwords.password_admin_reset(user=user),
                                           "password.admin_reset"):
             self.message_user(
                 request,
@@ -112,7 +112,7 @@ class UserAdmin(CompanyScopedAdmin):
         def change(user):
             if not user.failed_login_count and user.locked_until is None:
                 return False
-            credentials.user_unlock(user=user)
+            passwords.user_unlock(user=user)
             return True
 
         done = self._each(request, queryset, change, "password.unlock")
@@ -122,7 +122,7 @@ class UserAdmin(CompanyScopedAdmin):
         def change(user):
             if user.is_active == active:
                 return False
-            services.user_update(user=user, data={"is_active": active})
+            accounts.user_update(user=user, data={"is_active": active})
             return True
 
         done = self._each(request, queryset, change, "user.update")
@@ -142,7 +142,7 @@ class UserAdmin(CompanyScopedAdmin):
         def change(user):
             if not user.is_active:
                 return False
-            credentials.password_reset_request(email=user.email)
+            passwords.password_reset_request(email=user.email)
             return True
 
         done = self._each(request, queryset, change, "password.reset_request")

@@ -3,7 +3,7 @@
 from django.contrib.auth.backends import ModelBackend
 
 from identity.exceptions import Forbidden
-from users import credentials
+from users.services import passwords
 
 
 class IdentityBackend(ModelBackend):
@@ -14,7 +14,7 @@ class IdentityBackend(ModelBackend):
         if not username or password is None:
             return None
         try:
-            user = credentials.password_verify(email=username, password=password)
+            user = passwords.password_verify(email=username, password=password)
         except Forbidden:
             return None
         return user if self.user_can_authenticate(user) else None

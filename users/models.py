@@ -10,7 +10,8 @@ from django.db.models.functions import Lower
 
 from identity import audit
 from identity.context import acting
-from identity.models import CompanyOwnedModel
+from identity.models import CompanyOwnedModel, ImageSlot
+from identity.tenancy import CompanyScopedQuerySet
 from identity.uniqueness import register_constraint
 
 
@@ -19,7 +20,7 @@ class Language(models.TextChoices):
     FR = "fr", "French"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager.from_queryset(CompanyScopedQuerySet)):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):
@@ -41,7 +42,7 @@ class UserManager(BaseUserManager):
 
         Raises django.core.exceptions.ValidationError, which the command prints as its error.
         """
-        from users.policy import password_problems
+        from users.services.policy import password_problems
 
         fields.update(is_staff=True, is_superuser=True)
         email = self.normalize_email(email)
@@ -82,6 +83,7 @@ class User(AbstractBaseUser, PermissionsMixin, CompanyOwnedModel):
     locked_until = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
+    image_slot = ImageSlot(kind="avatar", field="avatar", resource="user_avatar", self_only=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

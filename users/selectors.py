@@ -1,14 +1,17 @@
-"""Reads of users: within one company, plus the contract's named cross-tenant lookups (§4)."""
+"""Reads of users: within one company, plus the named cross-tenant lookups (user by email, global email
+uniqueness, init-db's emptiness check)."""
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Lower
 
 from companies.models import Company
+from identity.uniqueness import taken
 from org import selectors as org_selectors
 from users.models import User
 
 
 def user_list(*, company_id) -> QuerySet:
-    return User.objects.filter(company_id=company_id)
+    return User.objects.for_company(company_id)
 
 
 def position_users(*, position) -> QuerySet:
@@ -23,10 +26,18 @@ def position_of_company(*, company_id, pk):
 
 def user_email_taken(*, email: str, exclude_pk=None) -> bool:
     """Global and case-insensitive: an email names at most one user across all companies."""
-    queryset = User.objects.filter(email__iexact=email)
-    if exclude_pk is not None:
-        queryset = queryset.exclude(pk=exclude_pk)
-    return queryset.exists()
+    return taken(User.objects.filter(email__iexact=email), exclude_pk=exclude_pk)
+
+
+def user_by_email(email: str) -> User | None:
+    """The user with this email in any company, compared case-insensitively (the login's cross-tenant lookup).
+
+    Compares `LOWER(email)`, the expression of the unique index, so the lookup uses it.
+    """
+    email = (email or "").strip()
+    if not email:
+        return None
+    return User.objects.alias(email_ci=Lower("email")).filter(email_ci=Lower(Value(email))).first()
 
 
 def identity_initialized() -> bool:

@@ -10,18 +10,19 @@ from identity.viewsets import CrudViewSet
 class CompanyViewSet(CrudViewSet):
     """The caller's own company; POST provisions a new, separate company."""
 
+    # Scoped by its own id: Company's manager is identity.tenancy.TenantQuerySet.
+
     queryset = Company.objects.all()
     serializer_class = CompanySerializer
     filterset_class = CompanyFilterSet
-    company_field = "id"
     lookup_url_kwarg = "company_id"
     guardian_resource = "company"
 
-    def perform_create(self, data):
+    def create_instance(self, data):
         return services.company_create(data=data)
 
-    def perform_update(self, instance, data):
+    def update_instance(self, instance, data):
         return services.company_update(company=instance, data=data)
 
-    def perform_destroy(self, instance):
+    def destroy_instance(self, instance):
         services.company_delete(company=instance, token=self.request.auth)

@@ -8,14 +8,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from identity.tenancy import caller_company_id
-from identity.viewsets import CrudViewSet
+from identity.viewsets import SUB_COLLECTION, CrudViewSet
 from org import selectors, services
 from org.api.serializers import OrganizationUnitSerializer, PositionSerializer, UnitPositionSerializer
 from org.filters import OrganizationUnitFilterSet, PositionFilterSet
 from org.models import OrganizationUnit, Position
-
-# Sub-collections are plain arrays: no pagination, no list filters, no expansions.
-_ARRAY = {"pagination_class": None, "filter_backends": []}
 
 
 class OrganizationUnitViewSet(CrudViewSet):
@@ -32,13 +29,13 @@ class OrganizationUnitViewSet(CrudViewSet):
         "positions": lambda queryset: queryset.prefetch_related(selectors.positions_prefetch()),
     }
 
-    def perform_create(self, data):
+    def create_instance(self, data):
         return services.org_unit_create(company_id=caller_company_id(self.request), data=data)
 
-    def perform_update(self, instance, data):
+    def update_instance(self, instance, data):
         return services.org_unit_update(unit=instance, data=data)
 
-    def perform_destroy(self, instance):
+    def destroy_instance(self, instance):
         services.org_unit_delete(unit=instance)
 
     def _array(self, serializer_class, queryset) -> Response:
@@ -46,7 +43,7 @@ class OrganizationUnitViewSet(CrudViewSet):
 
     @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="Direct children, by name")
     @action(detail=True, methods=["get"], guardian_resource="organization_unit_children",
-            guardian_operations={"GET": "LIST"}, **_ARRAY)
+            guardian_operations={"GET": "LIST"}, **SUB_COLLECTION)
     def children(self, request, unit_id=None):
         return self._array(OrganizationUnitSerializer, selectors.org_unit_children(unit=self.get_object()))
 
@@ -54,7 +51,7 @@ class OrganizationUnitViewSet(CrudViewSet):
     @extend_schema(methods=["POST"], request=UnitPositionSerializer, responses={201: PositionSerializer},
                    summary="Create a position in this unit (a body organization_unit_id is ignored)")
     @action(detail=True, methods=["get", "post"], guardian_resource="organization_unit_positions",
-            guardian_operations={"GET": "LIST", "POST": "CREATE"}, **_ARRAY)
+            guardian_operations={"GET": "LIST", "POST": "CREATE"}, **SUB_COLLECTION)
     def positions(self, request, unit_id=None):
         unit = self.get_object()
         if request.method != "POST":
@@ -72,13 +69,13 @@ class OrganizationUnitViewSet(CrudViewSet):
 
     @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="The whole subtree below the unit, by path")
     @action(detail=True, methods=["get"], guardian_resource="organization_unit_descendants",
-            guardian_operations={"GET": "LIST"}, **_ARRAY)
+            guardian_operations={"GET": "LIST"}, **SUB_COLLECTION)
     def descendants(self, request, unit_id=None):
         return self._array(OrganizationUnitSerializer, selectors.org_unit_descendants(unit=self.get_object()))
 
     @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="The units above this one, root first")
     @action(detail=True, methods=["get"], guardian_resource="organization_unit_ancestors",
-            guardian_operations={"GET": "LIST"}, **_ARRAY)
+            guardian_operations={"GET": "LIST"}, **SUB_COLLECTION)
     def ancestors(self, request, unit_id=None):
         return self._array(OrganizationUnitSerializer, selectors.org_unit_ancestors(unit=self.get_object()))
 
@@ -93,13 +90,13 @@ class PositionViewSet(CrudViewSet):
     guardian_resource = "position"
     expandable = {"organization_unit": lambda queryset: selectors.with_unit_summary(queryset, "organization_unit")}
 
-    def perform_create(self, data):
+    def create_instance(self, data):
         return services.position_create(
             company_id=caller_company_id(self.request), organization_unit_id=data["organization_unit_id"], data=data
         )
 
-    def perform_update(self, instance, data):
+    def update_instance(self, instance, data):
         return services.position_update(position=instance, data=data)
 
-    def perform_destroy(self, instance):
+    def destroy_instance(self, instance):
         services.position_delete(position=instance)

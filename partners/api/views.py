@@ -17,13 +17,13 @@ class CustomerViewSet(CrudViewSet):
     lookup_url_kwarg = "customer_id"
     guardian_resource = "customer"
 
-    def perform_create(self, data):
+    def create_instance(self, data):
         return services.customer_create(company_id=caller_company_id(self.request), data=data)
 
-    def perform_update(self, instance, data):
+    def update_instance(self, instance, data):
         return services.customer_update(customer=instance, data=data)
 
-    def perform_destroy(self, instance):
+    def destroy_instance(self, instance):
         services.customer_delete(customer=instance, token=self.request.auth)
 
 
@@ -36,11 +36,12 @@ class SubcontractorViewSet(CrudViewSet):
     lookup_url_kwarg = "subcontractor_id"
     guardian_resource = "subcontractor"
 
-    def perform_create(self, data):
+    def create_instance(self, data):
         return services.subcontractor_create(company_id=caller_company_id(self.request), data=data)
 
-    def perform_update(self, instance, data):
+    def update_instance(self, instance, data):
         return services.subcontractor_update(subcontractor=instance, data=data)
 
-    def perform_destroy(self, instance):
+    def destroy_instance(self, instance):
         services.subcontractor_delete(subcontractor=instance, token=self.request.auth)
+

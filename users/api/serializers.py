@@ -1,4 +1,7 @@
-"""User request/response shapes, and the shapes of a tenant bootstrap (`POST /init-db`, `init_identity`)."""
+"""User request/response shapes: users, the credential actions' bodies, roles in Guardian, and a tenant bootstrap
+(`POST /init-db`, `init_identity`)."""
+
+from collections.abc import Mapping
 
 from rest_framework import serializers
 from rest_framework.utils import html
@@ -6,14 +9,20 @@ from rest_framework.utils import html
 from companies.api.serializers import CompanySerializer
 from identity import files
 from identity.exceptions import DomainError, Forbidden
-from identity.serializers import PhoneField, StrictModelSerializer, iso_datetime, str_or_none
-from org.api.serializers import OrganizationUnitSerializer, PositionSerializer, position_summary
+from identity.serializers import (
+    EmailTextField,
+    KeyedSerializerMixin,
+    PhoneField,
+    StrictInputSerializer,
+    StrictModelSerializer,
+    TextField,
+)
+from org.api.serializers import OrganizationUnitSerializer, PositionSerializer, PositionSummarySerializer
 from users.models import User
 
 AVATAR_ON_CREATE = "An avatar cannot be uploaded when creating a user."
 AVATAR_NOT_A_FILE = "The submitted data was not a file. Check the encoding type on the form."
 BOOTSTRAP_REQUIRED = "'company' and 'user' data are required."
-
 USER_KEYS = (
     "id", "email", "first_name", "last_name", "language", "phone_number", "avatar_file_id", "has_avatar",
     "is_active", "is_verified", "last_login_at", "position_id", "company_id", "password_reset_required",
@@ -21,11 +30,9 @@ USER_KEYS = (
 )
 
 
-
-
-class UserSerializer(StrictModelSerializer):
+class UserSerializer(KeyedSerializerMixin, StrictModelSerializer):
     """A user; `position` ({id, title, description, level, organization_unit_id} or null) is added with
-    `expand=position`. Output is written by hand so that a page of 1000 users stays cheap."""
+    `expand=position`."""
 
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(write_only=True, required=False, trim_whitespace=False,
@@ -34,8 +41,7 @@ class UserSerializer(StrictModelSerializer):
     position_id = serializers.UUIDField(required=False, allow_null=True)
     company_id = serializers.UUIDField(read_only=True)
 
-    # Columns `to_representation` reads: lists without `expand` fetch just these, as named tuples.
-    row_fields = USER_KEYS
+    keys = USER_KEYS
 
     class Meta:
         model = User
@@ -103,29 +109,9 @@ class UserSerializer(StrictModelSerializer):
             raise serializers.ValidationError(exc.errors["avatar"]) from None
         return files.Upload(image=image, token=request.auth)
 
-    def to_representation(self, user):
-        data = {
-            "id": str(user.id),
-            "email": user.email,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "language": user.language,
-            "phone_number": user.phone_number,
-            "avatar_file_id": user.avatar_file_id,
-            "has_avatar": user.has_avatar,
-            "is_active": user.is_active,
-            "is_verified": user.is_verified,
-            "last_login_at": iso_datetime(user.last_login_at),
-            "position_id": str_or_none(user.position_id),
-            "company_id": str_or_none(user.company_id),
-            "password_reset_required": user.password_reset_required,
-            "last_password_change": iso_datetime(user.last_password_change),
-            "created_at": iso_datetime(user.created_at),
-            "updated_at": iso_datetime(user.updated_at),
-        }
-        if "position" in self.context.get("expand", ()):
-            data["position"] = position_summary(user.position) if user.position_id is not None else None
-        return data
+    def expand_representation(self, user, data, expand):
+        if "position" in expand:
+            data["position"] = PositionSummarySerializer.represent(user.position) if user.position_id else None
 
 
 class BootstrapUserSerializer(UserSerializer):
@@ -160,3 +146,112 @@ def bootstrap_representation(result) -> dict:
         "position": PositionSerializer(result.position).data,
         "user": UserSerializer(result.user).data,
     }
+
+
+# --- the credential actions' bodies -----------------------------------------------------------
+class VerifyPasswordInputSerializer(StrictInputSerializer):
+    required_fields = ("email", "password")
+    required_message = {"email": "Email is required", "password": "Password is required"}
+
+    email = EmailTextField()
+    password = TextField()
+
+
+class ChangePasswordInputSerializer(StrictInputSerializer):
+    required_fields = ("current_password", "new_password")
+    required_message = "current_password and new_password are required"
+
+    current_password = TextField()
+    new_password = TextField()
+
+
+# Documents the body only: the request answers the same 200 whatever it holds (see the view).
+class PasswordResetRequestInputSerializer(serializers.Serializer):
+
+    email = EmailTextField()
+
+
+def _otp_text(value):
+    """The code as text: digits sent as a JSON number lose their leading zeros; other text is stripped."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:06d}" if 0 <= value < 1_000_000 else str(value)
+    return value.strip() if isinstance(value, str) else None
+
+
+class PasswordResetConfirmInputSerializer(StrictInputSerializer):
+    required_fields = ("email", "otp_code", "new_password")
+    required_message = "email, otp_code, and new_password are required"
+
+    email = EmailTextField()
+    otp_code = TextField()
+    new_password = TextField()
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and "otp_code" in data:
+            data = {**data, "otp_code": _otp_text(data["otp_code"])}
+        return super().to_internal_value(data)
+
+
+# --- roles, policies and permissions (Guardian's objects) -------------------------------------
+class AssignRoleInputSerializer(StrictInputSerializer):
+    """`{"role_id"}`; the legacy key `role` is accepted too."""
+
+    role_id = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    role = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                 help_text="Legacy name of role_id")
+
+
+class UserRoleAssignmentSerializer(serializers.Serializer):
+    """Guardian's assignment object (other keys Guardian adds are passed through)."""
+
+    id = serializers.CharField()
+    user_id = serializers.CharField()
+    role_id = serializers.CharField()
+    company_id = serializers.CharField(required=False, allow_null=True)
+    created_at = serializers.CharField(required=False, allow_null=True)
+    updated_at = serializers.CharField(required=False, allow_null=True)
+
+
+class RoleSerializer(serializers.Serializer):
+    """Guardian's role object, or the placeholder of a role Guardian does not know."""
+
+    id = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+    company_id = serializers.CharField(allow_null=True)
+
+
+class UserRoleSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    user_id = serializers.CharField()
+    role_id = serializers.CharField()
+    role = RoleSerializer()
+    created_at = serializers.CharField(allow_null=True)
+
+
+class UserRolesSerializer(serializers.Serializer):
+    roles = UserRoleSerializer(many=True)
+
+
+class PolicySerializer(serializers.Serializer):
+    """Guardian's policy object (passed through)."""
+
+    id = serializers.CharField()
+
+
+class UserPoliciesSerializer(serializers.Serializer):
+    policies = PolicySerializer(many=True)
+
+
+class PermissionSerializer(serializers.Serializer):
+    """Guardian's permission object (passed through)."""
+
+    id = serializers.CharField()
+    service = serializers.CharField()
+    resource_name = serializers.CharField()
+    operation = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+
+
+class UserPermissionsSerializer(serializers.Serializer):
+    permissions = PermissionSerializer(many=True)

@@ -11,7 +11,7 @@ from identity.exceptions import ValidationFailed
 from identity.testing.assertions import assert_error
 from identity.testing.constants import PASSWORD
 from identity.testing.matrix import ContractMatrix, Row
-from users import credentials
+from users.services import passwords as credentials
 from users.models import User
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from identity.testing.assertions import assert_error
 from identity.testing.constants import PASSWORD
-from users import credentials
+from users.services import passwords as credentials
 from users.models import User
 
 pytestmark = pytest.mark.django_db

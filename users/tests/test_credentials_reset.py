@@ -13,7 +13,7 @@ from identity.testing.assertions import assert_error
 from identity.logging import RequestContextFilter
 from identity.testing.constants import PASSWORD
 from identity.testing.smtp import SmtpSink, free_port, send_through, smtp_server  # noqa: F401  (fixture)
-from users import credentials
+from users.services import passwords as credentials
 from users.models import PasswordResetCode, User
 
 pytestmark = pytest.mark.django_db

@@ -114,7 +114,7 @@ def test_verify_refusals_share_one_answer(anon_client, user_a, internal_token, c
 
 
 def test_verify_unknown_email_still_pays_a_hash(anon_client, internal_token, monkeypatch, db):
-    from users import credentials
+    from users.services import passwords as credentials
 
     hashed = []
     real = credentials.make_password

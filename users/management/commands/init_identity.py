@@ -12,7 +12,7 @@ from identity import audit
 from identity.context import acting
 from identity.exception_handler import normalise_errors
 from identity.exceptions import DomainError
-from users import services
+from users.services import accounts
 from users.api.serializers import bootstrap_representation, validate_bootstrap
 
 # option -> (object, field, prompt); None prompt = optional, never asked
@@ -57,7 +57,7 @@ class Command(BaseCommand):
         try:
             company_data, user_data = validate_bootstrap(body)
             with acting(source="command"), transaction.atomic():
-                result = services.tenant_bootstrap(company_data=company_data, user_data=user_data)
+                result = accounts.tenant_bootstrap(company_data=company_data, user_data=user_data)
                 if options["superuser"]:
                     _make_superuser(result.user)
         except ValidationError as exc:

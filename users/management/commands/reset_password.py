@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from identity.exceptions import ValidationFailed
-from users import credentials
+from users import selectors
+from users.services import passwords
 
 
 class Command(BaseCommand):
@@ -18,12 +19,12 @@ class Command(BaseCommand):
                             help="do not require a password change at the next login")
 
     def handle(self, *args, email, password, no_change_required, **options):
-        user = credentials.user_by_email(email)
+        user = selectors.user_by_email(email)
         if user is None:
             raise CommandError(f"No user with email {email.strip()!r}")
         try:
-            chosen = credentials.password_admin_reset(user=user, password=password,
-                                                      require_change=not no_change_required)
+            chosen = passwords.password_admin_reset(user=user, password=password,
+                                                    require_change=not no_change_required)
         except ValidationFailed as exc:
             problems = "; ".join(f"{field}: {text}" for field, texts in (exc.errors or {}).items() for text in texts)
             raise CommandError(f"Password refused: {problems or exc.message}") from None

@@ -1,7 +1,7 @@
 """Password services (contract §7): verification with lockout, admin reset, change, and reset by emailed code."""
 
-import hashlib
 import contextvars
+import hashlib
 import hmac
 import logging
 import secrets
@@ -13,13 +13,13 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from identity.exceptions import Forbidden, ValidationFailed
-from users import emails
+from users import selectors
 from users.models import PasswordResetCode, User
-from users.policy import ensure_password_allowed
+from users.services import emails
+from users.services.policy import ensure_password_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -35,18 +35,6 @@ _CREDENTIAL_FIELDS = ["password", "password_reset_required", "last_password_chan
                       "locked_until", "updated_at"]
 
 
-# --- lookups ------------------------------------------------------------------------------
-def user_by_email(email: str) -> User | None:
-    """The user with this email in any company, compared case-insensitively (one of §4's cross-tenant lookups).
-
-    Compares `LOWER(email)`, the expression of the unique index, so the lookup uses it.
-    """
-    email = (email or "").strip()
-    if not email:
-        return None
-    return User.objects.alias(email_ci=Lower("email")).filter(email_ci=Lower(Value(email))).first()
-
-
 def is_locked(user: User, now: datetime | None = None) -> bool:
     return user.locked_until is not None and user.locked_until > (now or timezone.now())
 
@@ -60,7 +48,7 @@ def password_verify(*, email: str, password: str) -> User:
     unknown email, a wrong password, an inactive or a locked user.
     """
     now = timezone.now()
-    user = user_by_email(email)
+    user = selectors.user_by_email(email)
     if user is None or not user.is_active or is_locked(user, now):
         # Refused without checking, at the price of a real hash so that timing does not tell which case this is.
         make_password(password)
@@ -115,7 +103,7 @@ def login_failure_record(*, user: User, now: datetime | None = None) -> bool:
 
 
 def user_unlock(*, user: User) -> None:
-    """Clears the failure counter and any lock (the admin's `unlock` action)."""
+    """Clears the failure counter and any lock."""
     User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, updated_at=timezone.now())
     user.failed_login_count, user.locked_until = 0, None
     logger.info("Account of user %s unlocked", user.pk)
@@ -150,8 +138,7 @@ def password_admin_reset(*, user: User, password: str | None = None, require_cha
         password = temporary_password_generate()
     else:
         ensure_password_allowed(password, field="password", user=user)
-    with transaction.atomic():
-        _password_set(user, password, reset_required=require_change, now=timezone.now())
+    _password_set(user, password, reset_required=require_change, now=timezone.now())
     logger.info("Password of user %s reset by an administrator", user.pk)
     return password
 
@@ -172,8 +159,7 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
         logger.info("Password change refused for user %s: wrong current password", user.pk)
         raise ValidationFailed(CURRENT_PASSWORD_INCORRECT)
     ensure_password_allowed(new_password, field="new_password", user=user)
-    with transaction.atomic():
-        _password_set(user, new_password, reset_required=False, now=now)
+    _password_set(user, new_password, reset_required=False, now=now)
     logger.info("Password of user %s changed", user.pk)
 
 
@@ -188,7 +174,7 @@ def password_reset_request(*, email: str) -> None:
     """For a known active user: replaces any earlier code with a new 6-digit one (stored only as a keyed hash,
     valid `PASSWORD_RESET_OTP_TTL_MINUTES`) and emails it. Raises nothing: the caller always answers the same.
     """
-    user = user_by_email(email)
+    user = selectors.user_by_email(email)
     if user is None or not user.is_active:
         logger.info("Password reset requested for an unknown or inactive account")
         return
@@ -219,7 +205,7 @@ def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
     """
     ensure_password_allowed(new_password, field="new_password")
     now = timezone.now()
-    user = user_by_email(email)
+    user = selectors.user_by_email(email)
     if user is None or not user.is_active:
         raise ValidationFailed(INVALID_RESET)
     row = PasswordResetCode.objects.filter(user=user, used_at__isnull=True).order_by("-created_at").first()

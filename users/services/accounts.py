@@ -8,14 +8,14 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from companies.models import Company
-from companies.services import company_create, company_lock
+from companies.services import company_create, company_tree_locked
 from identity import files
 from identity.exceptions import Conflict, Forbidden, ValidationFailed, missing_reference
 from org import services as org_services
 from org.models import OrganizationUnit, Position
 from users import selectors
 from users.models import User
-from users.policy import password_problems
+from users.services.policy import password_problems
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +45,6 @@ def _validate(user: User, data: dict) -> None:
         raise ValidationFailed(errors=errors)
 
 
-@contextmanager
-def _position_guard(user: User, data: dict):
-    """Giving a user a position checks it and saves under the company's tree lock, so that a concurrent delete of
-    the position's unit cannot slip between the check and the write; other writes are one plain statement."""
-    if data.get("position_id") is None:
-        yield
-        return
-    with transaction.atomic():
-        company_lock(company_id=user.company_id)
-        yield
-
-
 def _set_password(user: User, password: str) -> None:
     user.set_password(password)
     user.last_password_change = timezone.now()
@@ -72,7 +60,9 @@ def user_create(*, company_id, data: dict) -> User:
         raise ValidationFailed.field("password", "This field is required.")
     user = User(company_id=company_id, position_id=data.get("position_id"),
                 **{key: data[key] for key in USER_FIELDS if key in data})
-    with _position_guard(user, data):
+    # Giving a user a position checks it and saves under the company's tree lock, so that a concurrent delete of
+    # the position's unit cannot slip between the check and the write.
+    with company_tree_locked(company_id=user.company_id, needed=data.get("position_id") is not None):
         _validate(user, data)
         if selectors.user_email_taken(email=user.email):
             raise Conflict.duplicate("email")
@@ -84,9 +74,9 @@ def user_create(*, company_id, data: dict) -> User:
 def user_update(*, user: User, data: dict) -> User:
     """Changes the named fields (and the password when given); raises ValidationFailed and Conflict as user_create.
 
-    `data["avatar"]` (a validated files.Upload) replaces the avatar: it is stored once every check has passed and
-    before the row is written; when it cannot be stored (Unavailable) nothing is saved, and when the write fails
-    the new file is removed again. The previous avatar file is removed (best effort) once the row is saved.
+    `data["avatar"]` (a validated files.Upload) replaces the avatar through `files.attach`: it is stored once every
+    check has passed and saved with the other fields in one write; when it cannot be stored (Unavailable) nothing
+    is saved, and when the write fails the new file is removed again.
     """
     changed = [key for key in USER_FIELDS if key in data]
     for key in changed:
@@ -94,45 +84,24 @@ def user_update(*, user: User, data: dict) -> User:
     if "position_id" in data:
         user.position_id = data["position_id"]
         changed.append("position")
-    upload = data.get("avatar")
-    token = upload.token if upload is not None else None
-    location = files.location_for("avatar", user)
-    new_file_id = previous_file_id = None
-    try:
-        with _position_guard(user, data):
-            _validate(user, data)
-            if "email" in data and selectors.user_email_taken(email=user.email, exclude_pk=user.pk):
-                raise Conflict.duplicate("email")
-            if "password" in data:
-                _set_password(user, data["password"])
-                changed += ["password", "last_password_change"]
-            if upload is not None:
-                new_file_id = files.save(location, upload.image, token=token)
-                with transaction.atomic():
-                    # Locked while read: of two concurrent uploads, each removes the file the other replaced.
-                    previous_file_id = User.objects.select_for_update().values_list(
-                        "avatar_file_id", flat=True).get(pk=user.pk)
-                    user.avatar_file_id, user.has_avatar = new_file_id, True
-                    user.save(update_fields=[*changed, "avatar_file_id", "has_avatar", "updated_at"])
-            elif changed:
-                user.save(update_fields=[*changed, "updated_at"])
-    except BaseException:
-        files.remove(location, new_file_id, token=token)
-        raise
-    if previous_file_id and previous_file_id != new_file_id:
-        files.remove(location, previous_file_id, token=token)
+    with company_tree_locked(company_id=user.company_id, needed=data.get("position_id") is not None):  # as above
+        _validate(user, data)
+        if "email" in data and selectors.user_email_taken(email=user.email, exclude_pk=user.pk):
+            raise Conflict.duplicate("email")
+        if "password" in data:
+            _set_password(user, data["password"])
+            changed += ["password", "last_password_change"]
+        if data.get("avatar") is not None:
+            files.attach(user, data["avatar"], also=tuple(changed))
+        elif changed:
+            user.save(update_fields=[*changed, "updated_at"])
     return user
-
-
-def user_avatar_set(*, user: User, file_id: str | None) -> str | None:
-    """Points the user at its avatar file (None: no avatar) and sets `has_avatar`; returns the previous file id."""
-    return files.swap_file_id(user, id_field="avatar_file_id", flag_field="has_avatar", file_id=file_id)
 
 
 def user_delete(*, user: User, token: str | None = None) -> None:
     """Deletes the user; its password-reset codes go with it (ON DELETE CASCADE), and its avatar file is removed,
     best effort, once the row is gone (`token`: the caller's, which the Storage service asks for)."""
-    files.delete_with_file(user, kind="avatar", id_field="avatar_file_id", token=token)
+    files.delete_with_file(user, token=token)
 
 
 class Bootstrap(NamedTuple):
