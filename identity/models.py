@@ -57,6 +57,8 @@ class AuditEvent(models.Model):
     object_id = models.UUIDField(editable=False)
     changed_fields = models.JSONField(default=list, blank=True, editable=False)
 
+    objects = CompanyScopedQuerySet.as_manager()
+
     class Meta:
         verbose_name = "audit event"
         ordering = ["-created_at", "-id"]
