@@ -29,7 +29,10 @@ from partners.models import Customer, Subcontractor
 from users.models import Language, User
 
 WERKZEUG_PREFIX = "werkzeug$"
-BATCH_SIZE = 1000
+BATCH_SIZE = 1000  # rows per INSERT or UPDATE
+# bulk_update writes one CASE per field with a branch per row: short batches keep it linear.
+UPDATE_BATCH_SIZE = 200
+LOOKUP_BATCH_SIZE = 10000  # ids per SELECT … WHERE id IN (…)
 TIMESTAMPS = ("created_at", "updated_at")
 
 # Summary/audit name → (source table as written in SQL, model). Parents before children.
@@ -62,6 +65,7 @@ FLAGS = {
     "subcontractor": {"has_logo": False},
 }
 LANGUAGES = {"en": Language.EN, "fr": Language.FR}
+CREDENTIAL_FIELDS = ("password", "password_reset_required", "last_password_change")
 
 
 class SourceError(Exception):
@@ -463,7 +467,11 @@ UNIQUE = {"company": ("name", False), "user": ("email", False), "customer": ("em
 
 
 def _existing(model, ids: list[uuid.UUID]) -> dict[uuid.UUID, models.Model]:
-    return model.objects.in_bulk(ids) if ids else {}
+    """The rows of this database with these ids (in batches: PostgreSQL takes at most 65,535 parameters)."""
+    found = {}
+    for batch in _batches(ids, LOOKUP_BATCH_SIZE):
+        found.update(model.objects.in_bulk(batch))
+    return found
 
 
 def _taken(model, column: str, per_company: bool) -> dict[tuple, uuid.UUID]:
@@ -481,10 +489,11 @@ def _compare(row: PlannedRow) -> None:
         row.changed = sorted(name for name, value in values.items() if value is not None and name != "id")
         return
     if row.table == "user":
-        # A hash upgraded or changed here (first login, new password) is newer than the source's; keep it. The same
-        # goes for a later login here.
+        # Credentials set here (the hash upgraded at the first login, a new password) are newer than the source's:
+        # keep them, and a later login here too.
         if not existing.password.startswith(WERKZEUG_PREFIX):
-            values.pop("password", None)
+            for name in CREDENTIAL_FIELDS:
+                values.pop(name, None)
         if existing.last_login_at is not None and (values["last_login_at"] is None
                                                    or values["last_login_at"] < existing.last_login_at):
             values.pop("last_login_at")
@@ -536,18 +545,17 @@ def import_apply(plan: ImportPlan, *, task=None, written: RowWritten | None = No
 
 def _write_table(model, rows: list[PlannedRow], written: RowWritten | None) -> None:
     creates = [row for row in rows if row.existing is None]
+    now = timezone.now()
     for batch in _batches(creates):
-        objects = model.objects.bulk_create([model(**row.values) for row in batch])
-        # bulk_create stamps created_at/updated_at with now; put the source's back (bulk_update applies no auto_now).
-        for obj, row in zip(objects, batch):
-            for name in TIMESTAMPS:
-                if row.values.get(name) is not None:
-                    setattr(obj, name, row.values[name])
-        model.objects.bulk_update(objects, list(TIMESTAMPS))
+        objects = [model(**{**row.values, **{name: row.values.get(name) or now for name in TIMESTAMPS}})
+                   for row in batch]
+        # A raw insert, as loaddata's: bulk_create would stamp created_at/updated_at with now (auto_now), and
+        # putting the source's back afterwards with bulk_update costs several times the insert.
+        model._base_manager._insert(objects, fields=model._meta.concrete_fields, raw=True)
         for row in batch:
             _row_written(row, written)
     updates = [row for row in rows if row.existing is not None]
-    for batch in _batches(updates):
+    for batch in _batches(updates, UPDATE_BATCH_SIZE):
         fields = sorted({name for row in batch for name in row.changed})
         for row in batch:
             for name in row.changed:
@@ -583,6 +591,6 @@ def _repath(company_id: uuid.UUID) -> None:
     OrganizationUnit.objects.bulk_update(stale, ["path", "level"], batch_size=BATCH_SIZE)
 
 
-def _batches(rows: list) -> Iterable[list]:
-    for start in range(0, len(rows), BATCH_SIZE):
-        yield rows[start:start + BATCH_SIZE]
+def _batches(rows: list, size: int = BATCH_SIZE) -> Iterable[list]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]

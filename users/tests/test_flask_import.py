@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management import CommandError, call_command
 from django.db import connection
 
 from companies.models import Company
 from org.models import OrganizationUnit, Position
 from partners.models import Customer, Subcontractor
+from users import flask_import
 from users.flask_import import TABLES
 from users.models import User
 from users.tests.flask_source import HASH_METHODS, PostgresScratch, moment, sqlite_source
@@ -365,3 +367,113 @@ def test_the_command_exits_non_zero_with_one_line(tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
         f"CommandError: Cannot read the source database: no SQLite file at '{tmp_path}/none.db'"]
+
+
+def test_each_written_row_passes_the_hook_once_inside_its_company_transaction(sqlite):
+    ids = populate(sqlite)
+    run_import(sqlite)
+    sqlite.execute('UPDATE "user" SET last_name = %s WHERE id = %s', "Durand", ids["scrypt_user"])
+    other = sqlite.company("Umbrella")
+    newcomer = sqlite.user(other, "new@umbrella.test")
+    seen = []
+
+    def written(row):
+        seen.append((row.table, str(row.pk), row.verb, row.changed, connection.in_atomic_block))
+
+    plan = flask_import.import_plan(flask_import.source_read(sqlite.url))
+    assert flask_import.import_apply(plan, written=written) == []
+    assert sorted(seen) == sorted([
+        ("user", ids["scrypt_user"], "update", ["last_name"], True),
+        ("company", other, "create", ["created_at", "has_logo", "name", "updated_at"], True),
+        ("user", newcomer, "create", sorted(["company_id", "created_at", "email", "has_avatar", "is_active",
+                                             "is_verified", "language", "password", "password_reset_required",
+                                             "updated_at"]), True),
+    ])
+
+
+def test_a_company_that_fails_to_write_is_left_as_it_was_and_the_others_go_on(sqlite):
+    ids = populate(sqlite)
+    other = sqlite.company("Umbrella")
+    sqlite.user(other, "someone@umbrella.test")
+    plan = flask_import.import_plan(flask_import.source_read(sqlite.url))
+    # Between the plan and the writes, someone here takes an email the plan means to import.
+    User.objects.create_user(email="pbkdf2@initech.test", password="Unrelated-Passw0rd",
+                             company=Company.objects.create(name="Local"))
+    failures = flask_import.import_apply(plan)
+    assert [str(company) for company, _ in failures] == [ids["company"]]
+    assert not Company.objects.filter(pk=ids["company"]).exists()
+    assert not OrganizationUnit.objects.filter(company_id=ids["company"]).exists()
+    assert User.objects.filter(email="someone@umbrella.test", company_id=other).exists()
+
+
+def test_the_command_reports_a_company_it_could_not_write(sqlite, monkeypatch):
+    ids = populate(sqlite)
+    real_plan = flask_import.import_plan
+
+    def plan_then_conflict(*args, **kwargs):
+        plan = real_plan(*args, **kwargs)
+        User.objects.create_user(email="pbkdf2@initech.test", password="Unrelated-Passw0rd",
+                                 company=Company.objects.create(name="Local"))
+        return plan
+
+    monkeypatch.setattr(flask_import, "import_plan", plan_then_conflict)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 companies could not be written"):
+        call_command("import_flask_identity", "--database-url", sqlite.url, stdout=out, stderr=io.StringIO())
+    assert f"Company {ids['company']} was not written (left as it was):" in out.getvalue()
+
+
+def test_missing_timestamps_and_language_take_defaults_and_stay_unchanged(sqlite):
+    company = sqlite.company("Initech", created_at=None, updated_at=None)
+    pk = sqlite.user(company, "bare@initech.test", language=None, is_active=None, created_at=None,
+                     updated_at=None)
+    counts = summary(run_import(sqlite))
+    assert counts["user"] == (1, 1, 0, 0, 0)
+    user = User.objects.get(pk=pk)
+    assert (user.language, user.is_active, user.is_verified) == ("en", True, False)
+    assert user.created_at is not None and user.updated_at is not None
+    assert summary(run_import(sqlite))["user"] == (1, 0, 0, 1, 0)
+
+
+def test_values_this_database_cannot_hold_are_skipped_and_listed(sqlite):
+    company = sqlite.company("Initech")
+    unit = sqlite.unit(company, "Root")
+    rows = {
+        ("user", sqlite.user(company, "long@initech.test", first_name="x" * 60)): "first_name is longer than 50 "
+                                                                                   "characters",
+        ("user", sqlite.user(company, "de@initech.test", language="DE")): "language 'DE' is neither EN nor FR",
+        ("user", sqlite.user(company, "nohash@initech.test", hashed_password="")): "hashed_password is missing",
+        ("position", sqlite.position(company, unit, "Negative", level=-1)): "level -1 is negative",
+        ("company", sqlite.company("Odd", id="not-a-uuid")): "id 'not-a-uuid' is not a UUID",
+        ("customer", sqlite.customer(company, "Stamp", created_at="yesterday")): "created_at 'yesterday' is not a "
+                                                                                 "timestamp",
+    }
+    reasons = skipped(run_import(sqlite))
+    for key, reason in rows.items():
+        assert reasons[key] == reason, key
+
+
+def test_an_id_held_here_by_another_company_is_skipped(sqlite, company_a, user_a):
+    company = sqlite.company("Initech")
+    sqlite.user(company, "clash@initech.test", id=str(user_a.pk))
+    reasons = skipped(run_import(sqlite))
+    assert reasons["user", str(user_a.pk)] == f"id exists here in another company ({company_a.pk})"
+    user_a.refresh_from_db()
+    assert user_a.email == "alpha@acme.test"
+
+
+def test_an_email_held_here_by_another_user_is_skipped(sqlite, user_a):
+    company = sqlite.company("Initech")
+    pk = sqlite.user(company, "ALPHA@acme.test")
+    assert skipped(run_import(sqlite))["user", pk] == f"email already taken here by user {user_a.pk}"
+
+
+def test_a_new_password_set_here_survives_a_later_import(sqlite):
+    company = sqlite.company("Initech")
+    pk = sqlite.user(company, "changed@initech.test", password_reset_required=True)
+    run_import(sqlite)
+    # As a password change here stores it (updated_at aside, which a later import takes from the source).
+    User.objects.filter(pk=pk).update(password=make_password("Brand-New-Passw0rd"), password_reset_required=False)
+    assert summary(run_import(sqlite))["user"] == (1, 0, 0, 1, 0)
+    user = User.objects.get(pk=pk)
+    assert user.check_password("Brand-New-Passw0rd") and not user.password_reset_required
