@@ -16,7 +16,7 @@ createdb -h 127.0.0.1 -U postgres "$DB"
 .venv/bin/python manage.py migrate -v0
 manifest=$(mktemp)
 # One company with 1,000 users (its admin included); seed_demo runs ANALYZE on the tables it filled.
-.venv/bin/python manage.py seed_demo --users 1000 --company-name Benchmark --manifest "$manifest" >/dev/null 2>&1
+.venv/bin/python manage.py seed_demo --users 1000 --company-name Benchmark --manifest "$manifest" >/dev/null
 read -r email user_id < <(python3 -c '
 import json, sys
 manifest = json.load(open(sys.argv[1]))
