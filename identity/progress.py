@@ -1,7 +1,8 @@
-"""Progress of long management commands: a rich bar on a terminal, a few plain lines otherwise."""
+"""Progress of long management commands (a rich bar on a terminal, a few plain lines otherwise), and the batches
+they write rows in."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -42,3 +43,14 @@ class CommandProgress:
                 state["printed"] = done
 
         return advance
+
+
+def silent_task(label: str, total: int):
+    """A `CommandProgress.task` stand-in that shows nothing (callers without a display)."""
+    return nullcontext(lambda count: None)
+
+
+def batches(items: list, size: int) -> Iterable[list]:
+    """`items` in consecutive slices of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -12,7 +12,6 @@ import sqlite3
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
@@ -23,6 +22,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from companies.models import Company
+from identity.progress import batches, silent_task
 from org.models import MAX_LEVEL, OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
 from partners.models import Customer, Subcontractor
@@ -235,7 +235,8 @@ class PlannedRow:
     table: str
     values: dict
     existing: models.Model | None = None
-    changed: list[str] = field(default_factory=list)  # fields a create sets or an update changes
+    changed: list[str] = field(default_factory=list)  # fields (attnames) a create sets or an update changes
+    instance: models.Model | None = None  # the row of this database once written
 
     @property
     def pk(self) -> uuid.UUID:
@@ -275,9 +276,6 @@ class ImportPlan:
             lines.append((table, self.read[table], verbs["create"], verbs["update"], verbs["unchanged"],
                           skipped[table]))
         return lines
-
-    def companies(self) -> list[uuid.UUID]:
-        return [row.pk for row in self.rows["company"]]
 
 
 def _sort_key(row: PlannedRow):
@@ -395,7 +393,6 @@ class _Planner:
 
         for start in units:
             chain, on_chain, current = [], set(), start
-            reason = None
             while current.pk not in done:
                 if current.pk in on_chain:
                     cycle = chain[chain.index(current):]
@@ -469,7 +466,7 @@ UNIQUE = {"company": ("name", False), "user": ("email", False), "customer": ("em
 def _existing(model, ids: list[uuid.UUID]) -> dict[uuid.UUID, models.Model]:
     """The rows of this database with these ids (in batches: PostgreSQL takes at most 65,535 parameters)."""
     found = {}
-    for batch in _batches(ids, LOOKUP_BATCH_SIZE):
+    for batch in batches(ids, LOOKUP_BATCH_SIZE):
         found.update(model.objects.in_bulk(batch))
     return found
 
@@ -519,7 +516,7 @@ def import_apply(plan: ImportPlan, *, task=None, written: RowWritten | None = No
 
     `written(row)` is called once for each created or updated row, inside that company's transaction.
     """
-    task = task or (lambda label, total: nullcontext(lambda count: None))
+    task = task or silent_task
     by_company: dict[uuid.UUID, dict[str, list[PlannedRow]]] = defaultdict(lambda: defaultdict(list))
     total = 0
     for table, rows in plan.rows.items():
@@ -546,28 +543,30 @@ def import_apply(plan: ImportPlan, *, task=None, written: RowWritten | None = No
 def _write_table(model, rows: list[PlannedRow], written: RowWritten | None) -> None:
     creates = [row for row in rows if row.existing is None]
     now = timezone.now()
-    for batch in _batches(creates):
+    for batch in batches(creates, BATCH_SIZE):
         objects = [model(**{**row.values, **{name: row.values.get(name) or now for name in TIMESTAMPS}})
                    for row in batch]
         # A raw insert, as loaddata's: bulk_create would stamp created_at/updated_at with now (auto_now), and
         # putting the source's back afterwards with bulk_update costs several times the insert.
         model._base_manager._insert(objects, fields=model._meta.concrete_fields, raw=True)
-        for row in batch:
+        for row, obj in zip(batch, objects):
+            row.instance = obj
             _row_written(row, written)
     updates = [row for row in rows if row.existing is not None]
-    for batch in _batches(updates, UPDATE_BATCH_SIZE):
+    for batch in batches(updates, UPDATE_BATCH_SIZE):
         fields = sorted({name for row in batch for name in row.changed})
         for row in batch:
             for name in row.changed:
                 setattr(row.existing, name, row.values[name])
         model.objects.bulk_update([row.existing for row in batch], fields)
         for row in batch:
+            row.instance = row.existing
             _row_written(row, written)
 
 
 def _row_written(row: PlannedRow, written: RowWritten | None) -> None:
-    """The one place every created or updated row passes, inside its company's transaction: the audit event of the
-    row (`<table>.create|update`, `row.changed`) belongs here."""
+    """The one place every created or updated row passes, inside its company's transaction, once written: the
+    row's audit event (`<row.table>.<row.verb>` on `row.instance`, fields from `row.changed`) belongs here."""
     if written is not None:
         written(row)
 
@@ -588,9 +587,4 @@ def _repath(company_id: uuid.UUID) -> None:
             unit.path, unit.level = path, level
             stale.append(unit)
         stack.extend((child, unit) for child in children[unit.pk])
-    OrganizationUnit.objects.bulk_update(stale, ["path", "level"], batch_size=BATCH_SIZE)
-
-
-def _batches(rows: list, size: int = BATCH_SIZE) -> Iterable[list]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+    OrganizationUnit.objects.bulk_update(stale, ["path", "level"], batch_size=UPDATE_BATCH_SIZE)

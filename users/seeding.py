@@ -5,8 +5,7 @@ import random
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
@@ -15,6 +14,7 @@ from faker import Faker
 
 from companies.models import Company
 from identity.exceptions import NotFound, ValidationFailed
+from identity.progress import batches, silent_task
 from org.models import OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
 from partners.models import Customer, Subcontractor
@@ -124,11 +124,6 @@ def _ascii_slug(text: str, separator: str = "-") -> str:
     return re.sub(r"[^a-z0-9]+", separator, folded).strip(separator) or "x"
 
 
-def _batches(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _batch_size(model, requested: int) -> int:
     fields = len(model._meta.concrete_fields)
     return max(1, min(requested, MAX_PARAMETERS // fields))
@@ -138,7 +133,7 @@ def _write(model, rows: list, *, batch_size: int, task, label: str) -> None:
     """bulk_create in batches, one transaction each: an interrupted run leaves whole batches."""
     size = _batch_size(model, batch_size)
     with task(label, len(rows)) as advance:
-        for batch in _batches(rows, size):
+        for batch in batches(rows, size):
             with transaction.atomic():
                 model.objects.bulk_create(batch, batch_size=size)
             advance(len(batch))
@@ -156,7 +151,7 @@ def demo_seed(*, users: int, units: int, customers: int = 0, subcontractors: int
     Raises ValidationFailed (a password the policy refuses, bad counts), NotFound (unknown company) and Conflict
     (a new company's name is taken).
     """
-    task = task or (lambda label, total: nullcontext(lambda count: None))
+    task = task or silent_task
     _check(users=users, units=units, customers=customers, subcontractors=subcontractors, password=password)
     rng = rng or random.Random()
     names = _Names(rng)

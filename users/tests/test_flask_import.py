@@ -378,6 +378,8 @@ def test_each_written_row_passes_the_hook_once_inside_its_company_transaction(sq
     seen = []
 
     def written(row):
+        assert row.instance is not None and str(row.instance.pk) == str(row.pk)
+        assert type(row.instance).objects.filter(pk=row.pk).exists()  # already written
         seen.append((row.table, str(row.pk), row.verb, row.changed, connection.in_atomic_block))
 
     plan = flask_import.import_plan(flask_import.source_read(sqlite.url))

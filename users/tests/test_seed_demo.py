@@ -36,8 +36,8 @@ def test_seeds_a_new_company_and_writes_the_manifest(tmp_path):
     assert manifest["company_id"] == str(company.pk)
     assert manifest["password"] == DEFAULT_PASSWORD
     assert User.objects.filter(company=company).count() == 120
-    assert {row["id"] for row in manifest["users"]} == {str(pk) for pk in
-                                                         User.objects.filter(company=company).values_list("pk", flat=True)}
+    seeded = User.objects.filter(company=company).values_list("pk", flat=True)
+    assert {row["id"] for row in manifest["users"]} == {str(pk) for pk in seeded}
     emails = {str(user.pk): user.email for user in User.objects.filter(company=company)}
     assert all(emails[row["id"]] == row["email"] for row in manifest["users"])
     admin = User.objects.get(pk=manifest["admin_user_id"])
