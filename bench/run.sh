@@ -14,9 +14,15 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${DB}"
 dropdb -h 127.0.0.1 -U postgres --if-exists --force "$DB"
 createdb -h 127.0.0.1 -U postgres "$DB"
 .venv/bin/python manage.py migrate -v0
-seed=$(.venv/bin/python bench/seed.py 1000 | tail -n 1)
-email=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["email"])' "$seed")
-user_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["user_id"])' "$seed")
+manifest=$(mktemp)
+# One company with 1,000 users (its admin included); seed_demo runs ANALYZE on the tables it filled.
+.venv/bin/python manage.py seed_demo --users 1000 --company-name Benchmark --manifest "$manifest" >/dev/null
+read -r email user_id < <(python3 -c '
+import json, sys
+manifest = json.load(open(sys.argv[1]))
+admin = manifest["admin_user_id"]
+print(next(user["email"] for user in manifest["users"] if user["id"] == admin), admin)' "$manifest")
+rm -f "$manifest"
 token=$(.venv/bin/python manage.py issue_token "$email" --minutes 120)
 
 # The production configuration (sync workers, warm-up, gc.freeze), 4 workers, no access log.
