@@ -20,8 +20,8 @@ from django.db import connection
 from companies.models import Company
 from org.models import OrganizationUnit, Position
 from partners.models import Customer, Subcontractor
-from users import flask_import
-from users.flask_import import TABLES
+from users.services import flask_import
+from users.services.flask_import import TABLES
 from users.models import User
 from users.tests.flask_source import HASH_METHODS, PostgresScratch, moment, sqlite_source
 

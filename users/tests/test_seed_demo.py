@@ -14,7 +14,7 @@ from identity.phone import validate_phone
 from org.models import OrganizationUnit, Position
 from partners.models import Customer, Subcontractor
 from users.models import User
-from users.seeding import DEFAULT_PASSWORD, MANIFEST_FORMAT
+from users.services.seeding import DEFAULT_PASSWORD, MANIFEST_FORMAT
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from identity.progress import CommandProgress
-from users import flask_import
+from users.services import flask_import
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from identity.exceptions import DomainError
 from identity.progress import CommandProgress
-from users import seeding
+from users.services import seeding
 
 
 class Command(BaseCommand):

@@ -19,8 +19,8 @@ from org.models import OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
 from partners.models import Customer, Subcontractor
 from users.models import Language, User
-from users.policy import password_problems
-from users.services import ADMIN_POSITION_TITLE, tenant_bootstrap
+from users.services.policy import password_problems
+from users.services.accounts import ADMIN_POSITION_TITLE, tenant_bootstrap
 
 DEFAULT_PASSWORD = "Demo-Passw0rd!"
 MANIFEST_FORMAT = "identity-bench-manifest/1"
