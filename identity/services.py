@@ -34,3 +34,10 @@ def delete_set(queryset: models.QuerySet) -> int:
             name = relation.field.name
             relation.related_model._base_manager.filter(**{f"{name}__in": queryset}).update(**{name: None})
     return queryset._raw_delete(queryset.db)
+
+
+def insert_raw(model, objects: list) -> None:
+    """Inserts `objects` in one statement exactly as given, as `loaddata` does: their own `created_at` and
+    `updated_at` are kept (bulk_create would stamp them with now through auto_now/auto_now_add) and no save()
+    logic runs. For importing rows whose timestamps come from elsewhere."""
+    model._base_manager._insert(objects, fields=model._meta.concrete_fields, raw=True)

@@ -22,6 +22,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from companies.models import Company
+from identity import audit
+from identity.services import insert_raw
 from identity.progress import batches, silent_task
 from org.models import MAX_LEVEL, OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
@@ -546,12 +548,10 @@ def _write_table(model, rows: list[PlannedRow], written: RowWritten | None) -> N
     for batch in batches(creates, BATCH_SIZE):
         objects = [model(**{**row.values, **{name: row.values.get(name) or now for name in TIMESTAMPS}})
                    for row in batch]
-        # A raw insert, as loaddata's: bulk_create would stamp created_at/updated_at with now (auto_now), and
-        # putting the source's back afterwards with bulk_update costs several times the insert.
-        model._base_manager._insert(objects, fields=model._meta.concrete_fields, raw=True)
+        insert_raw(model, objects)  # keeps the source's timestamps
         for row, obj in zip(batch, objects):
             row.instance = obj
-            _row_written(row, written)
+        _rows_written(batch, written)
     updates = [row for row in rows if row.existing is not None]
     for batch in batches(updates, UPDATE_BATCH_SIZE):
         fields = sorted({name for row in batch for name in row.changed})
@@ -561,14 +561,24 @@ def _write_table(model, rows: list[PlannedRow], written: RowWritten | None) -> N
         model.objects.bulk_update([row.existing for row in batch], fields)
         for row in batch:
             row.instance = row.existing
-            _row_written(row, written)
+        _rows_written(batch, written)
 
 
-def _row_written(row: PlannedRow, written: RowWritten | None) -> None:
-    """The one place every created or updated row passes, inside its company's transaction, once written: the
-    row's audit event (`<row.table>.<row.verb>` on `row.instance`, fields from `row.changed`) belongs here."""
+def _rows_written(batch: list[PlannedRow], written: RowWritten | None) -> None:
+    """The one place every created or updated row passes, inside its company's transaction, once written: one
+    audit event per row (`<table>.create|update`, source `command`), then the `written` hook."""
+    entries = []
+    for row in batch:
+        if row.verb == "create":
+            fields = audit.created_fields(row.instance)
+        else:
+            audited = audit.snapshot(row.instance).keys()
+            fields = [name for name in row.changed if name in audited]
+        entries.append((f"{row.table}.{row.verb}", row.instance, fields))
+    audit.record_many(entries)
     if written is not None:
-        written(row)
+        for row in batch:
+            written(row)
 
 
 def _repath(company_id: uuid.UUID) -> None:

@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from faker import Faker
 
 from companies.models import Company
+from identity import audit
 from identity.exceptions import NotFound, ValidationFailed
 from identity.progress import batches, silent_task
 from org.models import OrganizationUnit, Position
@@ -130,12 +131,15 @@ def _batch_size(model, requested: int) -> int:
 
 
 def _write(model, rows: list, *, batch_size: int, task, label: str) -> None:
-    """bulk_create in batches, one transaction each: an interrupted run leaves whole batches."""
+    """bulk_create in batches, one transaction each with the batch's `<type>.create` audit events: an interrupted
+    run leaves whole batches."""
     size = _batch_size(model, batch_size)
     with task(label, len(rows)) as advance:
         for batch in batches(rows, size):
             with transaction.atomic():
                 model.objects.bulk_create(batch, batch_size=size)
+                audit.record_many((f"{audit.object_type_of(obj)}.create", obj, audit.created_fields(obj))
+                                  for obj in batch)
             advance(len(batch))
 
 

@@ -18,6 +18,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from companies.models import Company
+from identity.models import AuditEvent
 from org.models import OrganizationUnit, Position
 from partners.models import Customer, Subcontractor
 from users.services import flask_import
@@ -479,3 +480,37 @@ def test_a_new_password_set_here_survives_a_later_import(sqlite):
     assert summary(run_import(sqlite))["user"] == (1, 0, 0, 1, 0)
     user = User.objects.get(pk=pk)
     assert user.check_password("Brand-New-Passw0rd") and not user.password_reset_required
+
+
+def test_each_imported_row_has_one_command_event_and_a_second_run_writes_none(sqlite):
+    ids = populate(sqlite)
+    run_import(sqlite)
+    events = AuditEvent.objects.filter(source="command")
+    created = {(event.action, str(event.object_id)) for event in events}
+    assert created == {
+        ("company.create", ids["company"]), ("organization_unit.create", ids["root"]),
+        ("organization_unit.create", ids["child"]), ("organization_unit.create", ids["grandchild"]),
+        ("position.create", ids["position"]), ("user.create", ids["scrypt_user"]),
+        ("user.create", ids["pbkdf2_user"]), ("customer.create", ids["customer"]),
+        ("subcontractor.create", ids["subcontractor"]),
+    }
+    assert all(event.actor_id is None and event.request_id is None for event in events)
+    user_event = events.get(action="user.create", object_id=ids["scrypt_user"])
+    assert {"email", "first_name", "password", "position_id"} <= set(user_event.changed_fields)
+    assert str(user_event.company_id) == ids["company"]
+
+    run_import(sqlite)
+    assert AuditEvent.objects.count() == len(created)  # nothing changed, nothing recorded
+
+    sqlite.execute('UPDATE "user" SET first_name = %s, updated_at = %s WHERE id = %s', "Elodie", moment(30),
+                   ids["scrypt_user"])
+    run_import(sqlite)
+    update = AuditEvent.objects.get(action="user.update")
+    assert (str(update.object_id), update.changed_fields, update.source) == (ids["scrypt_user"], ["first_name"],
+                                                                            "command")
+
+
+def test_a_dry_run_records_no_event(sqlite):
+    populate(sqlite)
+    run_import(sqlite, "--dry-run")
+    assert not AuditEvent.objects.exists()

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from companies.models import Company
+from identity.models import AuditEvent
 from identity.phone import validate_phone
 from org.models import OrganizationUnit, Position
 from partners.models import Customer, Subcontractor
@@ -151,3 +152,19 @@ def test_an_unwritable_manifest_is_refused_before_any_row_is_written(tmp_path):
 def test_the_company_option_and_the_name_option_exclude_each_other(company_a):
     with pytest.raises(CommandError):
         seed("--users", "2", "--company", str(company_a.pk), "--company-name", "Other")
+
+
+def test_every_seeded_row_has_its_create_event_from_the_command(tmp_path):
+    manifest, _, _ = seed("--users", "30", "--units", "5", "--customers", "3", "--subcontractors", "2",
+                          "--company-name", "Audited Ltd", manifest_path=tmp_path / "manifest.json")
+    events = AuditEvent.objects.filter(company_id=manifest["company_id"])
+    assert {event.source for event in events} == {"command"}
+    by_action = {}
+    for event in events:
+        by_action.setdefault(event.action, set()).add(str(event.object_id))
+    assert by_action["user.create"] == {row["id"] for row in manifest["users"]}
+    assert by_action["organization_unit.create"] == {row["id"] for row in manifest["organization_units"]}
+    assert by_action["position.create"] == {row["id"] for row in manifest["positions"]}
+    assert by_action["customer.create"] == set(manifest["customers"])
+    assert by_action["subcontractor.create"] == set(manifest["subcontractors"])
+    assert by_action["company.create"] == {manifest["company_id"]}

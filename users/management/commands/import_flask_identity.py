@@ -8,6 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from identity.context import acting
 from identity.progress import CommandProgress
 from users.services import flask_import
 
@@ -44,7 +45,8 @@ class Command(BaseCommand):
         plan = flask_import.import_plan(source, company_id=company_id)
         failures = []
         if not dry_run:
-            failures = flask_import.import_apply(plan, task=CommandProgress(self.stderr).task)
+            with acting(source="command"):
+                failures = flask_import.import_apply(plan, task=CommandProgress(self.stderr).task)
         self._report(plan, dry_run=dry_run, failures=failures)
         if failures:
             raise CommandError(f"{len(failures)} companies could not be written and were left as they were")
