@@ -1,10 +1,9 @@
 """HTTP wiring of `/users` and `/positions/{position_id}/users`."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from identity.parsers import StrictJSONParser
+from identity.parsers import StrictJSONParser, StrictMultiPartParser
 from identity.tenancy import caller_company_id
 from identity.viewsets import CompanyScopedViewSet, CrudViewSet
 from org.models import Position
@@ -20,7 +19,7 @@ class UserViewSet(CrudViewSet):
     queryset = User.objects.all()
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
-    parser_classes = [StrictJSONParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, StrictMultiPartParser]
     lookup_url_kwarg = "user_id"
     guardian_resource = "user"
     expandable = {"position": lambda queryset: queryset.select_related("position")}
