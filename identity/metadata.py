@@ -8,7 +8,7 @@ class TokenOnlyMetadata(SimpleMetadata):
     """DRF's SimpleMetadata, describing the PUT/POST body of every route that has a serializer.
 
     DRF's own version asks the permissions and reads the path object for each write method; here OPTIONS needs
-    only the token, so neither Guardian nor the database is consulted, and routes without a
+    only the token (docs/behaviour.md §1.5), so neither Guardian nor the database is consulted, and routes without a
     serializer (image uploads, the admin reset) are described without `actions` instead of failing.
     """
 

@@ -1,7 +1,8 @@
-"""OpenAPI: the two credentials as alternatives, and every answer an operation can give, derived from its view."""
+"""OpenAPI: the two credentials as alternatives, and every answer an operation can give, derived from its view
+(the exact schema of docs/behaviour.md §10)."""
 
 from django.db import models
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.plumbing import force_instance, is_serializer
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +24,18 @@ class CookieJWTScheme(OpenApiAuthenticationExtension):
     def get_security_requirement(self, auto_schema):
         # Either credential suffices: two requirement objects (one object naming both would demand both).
         return [{name: []} for name in self.name]
+
+
+# identity/phone.py's rule as a JSON Schema pattern, so that clients (and generated requests) know it.
+PHONE_PATTERN = r"^[0-9 +()-]*$"
+
+
+class PhoneFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "identity.serializers.PhoneField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        return {**schema, "pattern": PHONE_PATTERN}
 
 
 # The contract's answers that no view declaration implies, by (method, path).

@@ -33,7 +33,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
 
     def _blanks_as_null(self, data):
         """`""` for a nullable field is null, in JSON and multipart alike (web forms send an empty input as `""`);
-        a field that is not nullable still rejects it."""
+        a field that is not nullable still rejects it (docs/behaviour.md §1.2)."""
         nullable = {name for name, field in self.fields.items() if field.allow_null and not field.read_only}
         if html.is_html_input(data):
             # A shallow copy that keeps the multipart shape (several values per key, file parts untouched).

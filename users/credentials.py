@@ -97,7 +97,8 @@ def login_attempt_claim(*, user: User, now: datetime | None = None) -> AttemptCl
     count afterwards) under the row's lock, so that concurrent attempts — in any worker or instance — are
     counted one after the other and no more than `LOCKOUT_MAX_FAILURES` ever reach the hasher.
 
-    Refuses (claimed=False, nothing counted, the lock not extended) while the account is locked. An expired lock
+    Refuses (claimed=False, nothing counted, the lock not extended) while the account is locked (docs/behaviour.md
+    §7.2). An expired lock
     restarts the counter at 1; the attempt that reaches `LOCKOUT_MAX_FAILURES` (0 disables locking) sets
     `locked_until = now + LOCKOUT_SECONDS`.
     """

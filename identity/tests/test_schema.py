@@ -1,10 +1,14 @@
 """The OpenAPI schema is exact: every answer of every operation documented with its body, image downloads typed,
 the two credentials as alternatives, and docs pages that load nothing from elsewhere."""
 
+import re
+
 import pytest
 from django.test import Client
+from rest_framework.exceptions import ValidationError
 
 from identity import files
+from identity.phone import validate_phone
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +134,14 @@ def test_docs_pages_forbid_loading_anything_from_elsewhere(anon_client, path):
     for name in ("default-src", "script-src", "style-src", "img-src", "font-src", "connect-src"):
         sources = directives[name].split()
         assert all(source in ("'self'", "'unsafe-inline'", "data:", "blob:") for source in sources), (name, sources)
+
+
+@pytest.mark.parametrize("value", ["", "+33 (0)1 23-45", "0123456789", "12a", "+33.1", "☎ 12", "1\n2"])
+def test_documented_phone_pattern_is_the_validators_rule(schema, value):
+    pattern = schema["components"]["schemas"]["CompanyRequest"]["properties"]["phone_number"]["pattern"]
+    try:
+        validate_phone(value)
+        valid = True
+    except ValidationError:
+        valid = False
+    assert bool(re.fullmatch(pattern.strip("^$"), value)) is valid
