@@ -326,6 +326,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "identity.pagination.EnvelopePagination",
     "DEFAULT_SCHEMA_CLASS": "identity.schema.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "identity.metadata.TokenOnlyMetadata",
     "EXCEPTION_HANDLER": "identity.exception_handler.handle_exception",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "iso-8601",

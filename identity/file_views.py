@@ -10,11 +10,11 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from identity import files
 from identity.exceptions import Forbidden, NotFound, ValidationFailed
+from identity.parsers import StrictMultiPartParser
 from identity.viewsets import CompanySubresourceViewSet
 
 CACHE_CONTROL = "private, max-age=3600"
@@ -50,14 +50,15 @@ def image_action(model):
     endpoint.__name__ = field
     method = action(detail=True, methods=["get", "post", "delete"], url_path=field,
                     guardian_resource=slot.resource, guardian_operations=OPERATIONS,
-                    parser_classes=[MultiPartParser])(endpoint)
+                    parser_classes=[StrictMultiPartParser])(endpoint)
     method = extend_schema(methods=["POST"], request={"multipart/form-data": upload_body},
                            responses={201: uploaded}, summary=f"Upload the {field} (JPEG, PNG, GIF, BMP, WebP)",
                            description=f"Multipart part `{field}`: a JPEG, PNG, GIF, BMP or WebP image judged "
                            "from its bytes, at most MAX_AVATAR_SIZE_MB MiB; replaces the previous file."
                            + only_self)(method)
     method = extend_schema(methods=["GET"], request=None, responses={
-        (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes"),
+        **{(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes")
+           for media_type in sorted(files.CONTENT_TYPES.values())},
         304: OpenApiResponse(description="Not modified (If-None-Match)"),
     }, summary=f"The {field} image", description="The bytes with their stored Content-Type, "
         "`Cache-Control: private, max-age=3600` and an ETag; a matching If-None-Match answers 304.")(method)

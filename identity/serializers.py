@@ -1,13 +1,15 @@
 """Serializer bases: strict input (unknown and read-only fields rejected, the caller's own `company_id`
-tolerated) and one statement of each output shape (`keys`)."""
+tolerated, `""` null for nullable fields) and one statement of each output shape (`keys`)."""
 
 from collections.abc import Mapping
 from datetime import UTC
 
 from django.db import models
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from identity.exceptions import ValidationFailed
 from identity.phone import validate_phone
@@ -32,9 +34,28 @@ class StrictModelSerializer(serializers.ModelSerializer):
                 caller = str(getattr(request, "company_id", "")) if request is not None else ""
                 if str(data.get("company_id") or "").strip().lower() != caller.lower():
                     errors["company_id"] = ["company_id must be the caller's company."]
+            errors.update(self._non_text_ids(data))
             if errors:
                 raise serializers.ValidationError(errors)
+            data = self._blanks_as_null(data)
         return super().to_internal_value(data)
+
+    def _blanks_as_null(self, data):
+        """`""` for a nullable field is null, in JSON and multipart alike (web forms send an empty input as `""`);
+        a field that is not nullable still rejects it (docs/behaviour.md §1.2)."""
+        nullable = {name for name, field in self.fields.items() if field.allow_null and not field.read_only}
+        if html.is_html_input(data):
+            # A shallow copy that keeps the multipart shape (several values per key, file parts untouched).
+            return MultiValueDict({key: [None if key in nullable and value == "" else value
+                                         for value in data.getlist(key)] for key in data})
+        return {key: None if key in nullable and value == "" else value for key, value in data.items()}
+
+    def _non_text_ids(self, data) -> dict:
+        """UUID fields take text only: DRF reads an integer (and so `false`/`true`) as a UUID (`UUID(int=0)`)."""
+        return {name: [serializers.UUIDField.default_error_messages["invalid"].format(value=data[name])]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.UUIDField) and name in data
+                and data[name] is not None and not isinstance(data[name], str)}
 
 
 # The body of an action: a JSON object naming only the declared fields. `required_message`: the one message

@@ -3,12 +3,11 @@
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
 
-from identity.parsers import StrictJSONParser
+from identity.parsers import StrictJSONParser, StrictMultiPartParser
 from identity.ratelimit import ip_rate_limit
 from identity.tenancy import caller_company_id
 from identity.viewsets import CompanySubresourceViewSet, CrudViewSet
@@ -26,7 +25,7 @@ class UserViewSet(CrudViewSet):
     queryset = User.objects.all()
     serializer_class = UserSerializer
     filterset_class = UserFilterSet
-    parser_classes = [StrictJSONParser, MultiPartParser]
+    parser_classes = [StrictJSONParser, StrictMultiPartParser]
     lookup_url_kwarg = "user_id"
     guardian_resource = "user"
     expandable = {"position": lambda queryset: queryset.select_related("position")}

@@ -7,12 +7,13 @@ import logging
 import secrets
 import string
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import models, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from identity.exceptions import Forbidden, ValidationFailed
@@ -43,24 +44,24 @@ def is_locked(user: User, now: datetime | None = None) -> bool:
 def password_verify(*, email: str, password: str) -> User:
     """The active, unlocked user with this email and password.
 
-    On success sets `last_login_at`, clears the failure counter and upgrades an outdated hash; on a wrong
-    password counts a failure (and locks at `LOCKOUT_MAX_FAILURES`). Raises Forbidden with one message for an
-    unknown email, a wrong password, an inactive or a locked user.
+    The attempt is claimed (counted as a failure, see `login_attempt_claim`) before the password is hashed, so
+    guesses in flight can never exceed `LOCKOUT_MAX_FAILURES`. On success sets `last_login_at`, clears the
+    failure counter and upgrades an outdated hash. Raises Forbidden with one message for an unknown email, a
+    wrong password, an inactive or a locked user.
     """
     now = timezone.now()
     user = selectors.user_by_email(email)
-    if user is None or not user.is_active or is_locked(user, now):
+    if user is None or not user.is_active or not login_attempt_claim(user=user, now=now).claimed:
         # Refused without checking, at the price of a real hash so that timing does not tell which case this is.
         make_password(password)
         logger.info("Password verification refused: %s", _refusal_reason(user))
         raise Forbidden(INVALID_CREDENTIALS)
     # check_password re-hashes with the preferred hasher when the stored hash is outdated (Argon2 upgrade).
     if not user.check_password(password):
-        login_failure_record(user=user, now=now)
         logger.info("Password verification failed for user %s", user.pk)
         raise Forbidden(INVALID_CREDENTIALS)
-    User.objects.filter(pk=user.pk).update(last_login_at=now, failed_login_count=0, locked_until=None)
-    user.last_login_at, user.failed_login_count, user.locked_until = now, 0, None
+    _login_attempt_succeeded(user, last_login_at=now)
+    user.last_login_at = now
     logger.info("Password verified for user %s", user.pk)
     return user
 
@@ -73,33 +74,46 @@ def _refusal_reason(user: User | None) -> str:
     return f"locked user {user.pk}"
 
 
-def login_failure_record(*, user: User, now: datetime | None = None) -> bool:
-    """Counts one failed verification atomically (concurrent failures all count); returns True when this failure
-    locked the account.
+@dataclass(frozen=True)
+class AttemptClaim:
+    claimed: bool  # False: the account is locked, the password must not be checked
+    locked: bool = False  # this attempt reached LOCKOUT_MAX_FAILURES and engaged the lock
 
-    An expired lock restarts the counter at 1; a lock in force is never extended; reaching
-    `LOCKOUT_MAX_FAILURES` (0 disables locking) sets `locked_until = now + LOCKOUT_SECONDS`.
+
+def login_attempt_claim(*, user: User, now: datetime | None = None) -> AttemptClaim:
+    """Claims one password check for `user` before it is made: counts it as a failure (a success clears the
+    count afterwards) under the row's lock, so that concurrent attempts — in any worker or instance — are
+    counted one after the other and no more than `LOCKOUT_MAX_FAILURES` ever reach the hasher.
+
+    Refuses (claimed=False, nothing counted, the lock not extended) while the account is locked (docs/behaviour.md
+    §7.2). An expired lock
+    restarts the counter at 1; the attempt that reaches `LOCKOUT_MAX_FAILURES` (0 disables locking) sets
+    `locked_until = now + LOCKOUT_SECONDS`.
     """
     now = now or timezone.now()
     max_failures = settings.LOCKOUT_MAX_FAILURES
-    expired = Q(locked_until__lte=now)
     with transaction.atomic():
-        # One UPDATE computed from the row as stored: PostgreSQL re-reads a row that a concurrent transaction
-        # changed, so two failures never count from the same value.
-        User.objects.filter(pk=user.pk).update(
-            failed_login_count=Case(When(expired, then=Value(1)), default=F("failed_login_count") + 1),
-            locked_until=Case(When(expired, then=Value(None)), default=F("locked_until"),
-                              output_field=models.DateTimeField()),
-        )
-        # Only an unlocked row can be locked: exactly one of several concurrent failures sets the lock.
-        locked = max_failures > 0 and bool(
-            User.objects.filter(pk=user.pk, failed_login_count__gte=max_failures, locked_until__isnull=True)
-            .update(locked_until=now + timedelta(seconds=settings.LOCKOUT_SECONDS))
-        )
-    if locked:
+        row = (User.objects.select_for_update().filter(pk=user.pk)
+               .values_list("failed_login_count", "locked_until").first())
+        if row is None:
+            return AttemptClaim(claimed=False)
+        count, locked_until = row
+        if locked_until is not None and locked_until > now:
+            return AttemptClaim(claimed=False)
+        count = 1 if locked_until is not None else count + 1
+        lock = now + timedelta(seconds=settings.LOCKOUT_SECONDS) if 0 < max_failures <= count else None
+        User.objects.filter(pk=user.pk).update(failed_login_count=count, locked_until=lock)
+    user.failed_login_count, user.locked_until = count, lock
+    if lock is not None:
         logger.warning("Account of user %s locked for %s seconds after %s failed verifications",
                        user.pk, settings.LOCKOUT_SECONDS, max_failures)
-    return locked
+    return AttemptClaim(claimed=True, locked=lock is not None)
+
+
+def _login_attempt_succeeded(user: User, **fields) -> None:
+    """The claimed attempt was right: the failures before it no longer count (and a lock it engaged goes)."""
+    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, **fields)
+    user.failed_login_count, user.locked_until = 0, None
 
 
 def user_unlock(*, user: User) -> None:
@@ -151,13 +165,13 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     Raises ValidationFailed("Current password is incorrect") or ValidationFailed(errors.new_password).
     """
     now = timezone.now()
-    if is_locked(user, now):
+    if not login_attempt_claim(user=user, now=now).claimed:
         make_password(current_password)
         raise ValidationFailed(CURRENT_PASSWORD_INCORRECT)
     if not user.check_password(current_password):
-        login_failure_record(user=user, now=now)
         logger.info("Password change refused for user %s: wrong current password", user.pk)
         raise ValidationFailed(CURRENT_PASSWORD_INCORRECT)
+    _login_attempt_succeeded(user)
     ensure_password_allowed(new_password, field="new_password", user=user)
     _password_set(user, new_password, reset_required=False, now=now)
     logger.info("Password of user %s changed", user.pk)

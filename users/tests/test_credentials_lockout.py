@@ -1,9 +1,11 @@
 """Lockout after repeated failed verifications (contract §7.2), counted atomically."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.db import connection, connections
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -164,14 +166,74 @@ def test_concurrent_wrong_guesses_all_count(company_a, make_user, settings):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_failures_lock_once(company_a, make_user, settings):
+def test_concurrent_claims_stop_at_the_limit_and_lock_once(company_a, make_user, settings):
     if connection.vendor != "postgresql":
         pytest.skip("concurrency needs PostgreSQL")
     settings.LOCKOUT_MAX_FAILURES = 5
     user = make_user(company_a, "race2@acme.test")
     now = timezone.now()
-    locks = _concurrently(20, lambda: credentials.login_failure_record(user=user, now=now))
+    claims = _concurrently(20, lambda: credentials.login_attempt_claim(user=user, now=now))
     user.refresh_from_db()
-    assert user.failed_login_count == 20  # counted directly: every failure reached the UPDATE
-    assert locks.count(True) == 1  # later failures did not move the lock
+    assert user.failed_login_count == 5
+    assert sum(claim.claimed for claim in claims) == 5  # the other 15 were refused unchecked
+    assert sum(claim.locked for claim in claims) == 1
     assert user.locked_until == now + timedelta(seconds=settings.LOCKOUT_SECONDS)
+
+
+class SlowHasher(MD5PasswordHasher):
+    """As slow as a real hash but without its CPU cost: concurrent guesses stay in flight together, and 40 of them
+    do not starve the connection pool on a loaded machine."""
+
+    algorithm = "slow_md5"
+
+    def encode(self, password, salt):
+        time.sleep(HASH_SECONDS)
+        return super().encode(password, salt)
+
+    def verify(self, password, encoded):
+        time.sleep(HASH_SECONDS)
+        return super().verify(password, encoded)
+
+
+HASH_SECONDS = 0.1
+SLOW_HASHERS = [f"{__name__}.SlowHasher"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("guesses", [30, 40])
+def test_parallel_wrong_guesses_end_exactly_at_the_limit(company_a, make_user, settings, guesses):
+    """A slow hash keeps many guesses in flight at once: none of them may count past the limit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL")
+    settings.PASSWORD_HASHERS = SLOW_HASHERS
+    settings.LOCKOUT_MAX_FAILURES = 10
+    user = make_user(company_a, f"parallel{guesses}@acme.test")
+    checked = []
+    original = User.check_password
+    User.check_password = lambda self, raw: checked.append(raw) or original(self, raw)
+    try:
+        statuses = _concurrently(guesses, lambda: verify(APIClient(), user.email, "Wrong-horse-9").status_code)
+    finally:
+        User.check_password = original
+    assert statuses == [403] * guesses
+    user.refresh_from_db()
+    assert user.failed_login_count == 10
+    assert user.locked_until is not None
+    assert len(checked) == 10  # only the claimed attempts reached the hasher
+    assert_error(verify(APIClient(), user.email, PASSWORD), 403, "User or password invalid")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_right_password_among_parallel_guesses_succeeds_while_unlocked(company_a, make_user, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency needs PostgreSQL")
+    settings.PASSWORD_HASHERS = SLOW_HASHERS
+    settings.LOCKOUT_MAX_FAILURES = 10
+    user = make_user(company_a, "mixed@acme.test")
+    passwords = [PASSWORD] + ["Wrong-horse-9"] * 5
+    statuses = _concurrently(len(passwords), lambda: verify(APIClient(), user.email, passwords.pop()).status_code)
+    assert sorted(statuses) == [200] + [403] * 5
+    user.refresh_from_db()
+    assert user.locked_until is None and user.failed_login_count <= 5
