@@ -44,6 +44,8 @@ CONTRACT_ANSWERS = {
     ("DELETE", "/companies/{company_id}"): {"409": "Company still has users or organization units"},
     ("POST", "/init-db"): {"403": "Identity already initialized"},
     ("POST", "/users/{user_id}/roles"): {"409": "Role already assigned to user"},
+    ("GET", "/metrics"): {"401": "Missing or invalid metrics token (METRICS_TOKEN is set)",
+                          "404": "Not served: no METRICS_TOKEN outside development and testing"},
 }
 # Answers the derivation below would add but that an operation never gives, by (method, path).
 NEVER_ANSWERS = {

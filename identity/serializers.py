@@ -1,6 +1,7 @@
 """Serializer bases: strict input (unknown and read-only fields rejected, the caller's own `company_id`
 tolerated, `""` null for nullable fields) and one statement of each output shape (`keys`)."""
 
+import uuid
 from collections.abc import Mapping
 from datetime import UTC
 
@@ -51,11 +52,12 @@ class StrictModelSerializer(serializers.ModelSerializer):
         return {key: None if key in nullable and value == "" else value for key, value in data.items()}
 
     def _non_text_ids(self, data) -> dict:
-        """UUID fields take text only: DRF reads an integer (and so `false`/`true`) as a UUID (`UUID(int=0)`)."""
+        """UUID fields take text (or, from the admin's forms, a UUID) only: DRF reads an integer (and so
+        `false`/`true`) as a UUID (`UUID(int=0)`)."""
         return {name: [serializers.UUIDField.default_error_messages["invalid"].format(value=data[name])]
                 for name, field in self.fields.items()
                 if isinstance(field, serializers.UUIDField) and name in data
-                and data[name] is not None and not isinstance(data[name], str)}
+                and data[name] is not None and not isinstance(data[name], str | uuid.UUID)}
 
 
 # The body of an action: a JSON object naming only the declared fields. `required_message`: the one message

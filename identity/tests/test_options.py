@@ -19,7 +19,7 @@ def _schema_paths() -> list[str]:
 
 def _url(path: str, ids: dict) -> str:
     values = {name: ids[key] for name, key in PATH_OBJECTS.items()}
-    values["user_role_id"] = str(uuid.uuid4())
+    values["user_role_id"] = values["event_id"] = str(uuid.uuid4())  # OPTIONS reads no path object
     return path.format(**values)
 
 

@@ -18,7 +18,7 @@ RATE_LIMITED = [("post", "/verify_password"), ("post", "/users/password-reset/re
                 ("post", "/users/password-reset/confirm"), ("patch", "/users/me/change-password"),
                 ("post", "/init-db")]
 PUBLIC = {"/health", "/health/live", "/health/ready", "/init-db", "/verify_password", "/users/password-reset/request",
-          "/users/password-reset/confirm"}
+          "/users/password-reset/confirm", "/metrics"}
 
 
 @pytest.fixture(scope="module")
