@@ -7,12 +7,15 @@ an `expand`), and cheap, since the bytes are rendered anyway and hashing a few h
 microsecond. `updated_at` + id would miss those changes.
 """
 
+import copy
 import hashlib
 
 from django.http import HttpResponseNotModified
 from django.utils.http import parse_etags
+from drf_spectacular.utils import OpenApiParameter
 
 from identity.exceptions import DomainError
+from identity.schema import AutoSchema
 
 # The actions of a resource's viewset that answer one object's representation with 200 (and carry its ETag), the
 # by-id read, and the by-id writes that `If-Match` makes conditional. Any 201 of such a viewset answers the object
@@ -90,3 +93,51 @@ def lock_company_then_row(queryset, *, pk, company_id):
         list(company_model._base_manager.select_for_update(no_key=True).filter(pk=company_id).values_list("pk"))
     return queryset.select_for_update(no_key=True, of=("self",)).filter(pk=pk).first()
 
+
+# --- OpenAPI ----------------------------------------------------------------------------------------
+ETAG_HEADER = {"ETag": {"schema": {"type": "string"},
+                        "description": "Tag of this representation; send it in If-None-Match or If-Match"}}
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", str, OpenApiParameter.HEADER,
+    description="A tag of an earlier answer (or `*`): 304 without a body when it is still the current one",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER,
+    description="The tag of the representation the write is based on (or `*`): 412 and nothing written when it "
+    "is no longer current; without the header the write is unconditional",
+)
+PRECONDITION_FAILED = {
+    "description": "Precondition failed: the If-Match tag is not the current one",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+NOT_MODIFIED = {"description": "Not modified: the If-None-Match tag is the current one (no body)",
+                "headers": ETAG_HEADER}
+
+
+class ConditionalAutoSchema(AutoSchema):
+    """The project's schema, plus what conditional requests add to the single-object operations: the ETag header
+    of each representation, If-None-Match → 304 on the by-id GET, If-Match → 412 on its writes."""
+
+    def get_override_parameters(self):
+        params = list(super().get_override_parameters())
+        action = getattr(self.view, "action", None)
+        if action == READ_ACTION:
+            params.append(IF_NONE_MATCH)
+        elif action in WRITE_ACTIONS:
+            params.append(IF_MATCH)
+        return params
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        action = getattr(self.view, "action", None)
+        responses = operation.setdefault("responses", {})
+        for code, response in responses.items():
+            if code.isdigit() and tagged(action, int(code)):
+                response.setdefault("headers", {}).update(copy.deepcopy(ETAG_HEADER))
+        if action == READ_ACTION:
+            responses.setdefault("304", copy.deepcopy(NOT_MODIFIED))
+        if action in WRITE_ACTIONS:
+            responses.setdefault("412", copy.deepcopy(PRECONDITION_FAILED))
+        return operation

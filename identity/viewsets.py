@@ -131,6 +131,7 @@ class CrudViewSet(
     # Opt-in of the list: read the serializer's `keys` as named tuples instead of model instances (half the cost
     # of a 1000-row page); the serializer must represent both (identity.serializers.KeyedSerializerMixin).
     list_rows = False
+    schema = conditional.ConditionalAutoSchema()
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

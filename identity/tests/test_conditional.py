@@ -452,3 +452,42 @@ def test_a_conditional_write_queues_behind_a_tree_move_without_deadlock(postgres
     assert _finish(move_parent, move_child) == [200, 412]
     moved = _client(token).get(f"/organization_units/{child.pk}").json()
     assert moved["path"] == f"{root.pk}/{parent.pk}/{child.pk}" and moved["parent_id"] == str(parent.pk)
+
+
+# --- the schema -------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def schema(django_db_blocker):
+    with django_db_blocker.unblock():
+        return APIClient().get("/openapi.json").json()
+
+
+@by_resource()
+def test_schema_documents_etag_304_and_412(schema, resource):
+    collection = schema["paths"][resource.collection]
+    [by_id] = [operations for path, operations in schema["paths"].items()
+               if re.fullmatch(re.escape(resource.collection) + r"/\{\w+\}", path)]
+    assert "ETag" in collection["post"]["responses"]["201"]["headers"]
+    assert "ETag" not in collection["get"]["responses"]["200"].get("headers", {})
+    read = by_id["get"]
+    assert "ETag" in read["responses"]["200"]["headers"]
+    assert "304" in read["responses"] and "content" not in read["responses"]["304"]
+    assert {"name": "If-None-Match", "in": "header"}.items() <= _header(read, "If-None-Match").items()
+    for method in ("put", "patch", "delete"):
+        operation = by_id[method]
+        assert operation["responses"]["412"]["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"}
+        assert _header(operation, "If-Match")["in"] == "header"
+        assert "304" not in operation["responses"]
+    for method in ("put", "patch"):
+        assert "ETag" in by_id[method]["responses"]["200"]["headers"]
+
+
+def test_schema_documents_the_etag_of_a_position_created_under_its_unit(schema):
+    operations = schema["paths"]["/organization_units/{unit_id}/positions"]
+    assert "ETag" in operations["post"]["responses"]["201"]["headers"]
+    assert "ETag" not in operations["get"]["responses"]["200"].get("headers", {})
+
+
+def _header(operation, name) -> dict:
+    [parameter] = [p for p in operation.get("parameters", []) if p["name"] == name]
+    return parameter
