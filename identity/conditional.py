@@ -85,7 +85,8 @@ def lock_company_then_row(queryset, *, pk, company_id):
     then write its units, positions and users), so that a conditional write and a tree write cannot deadlock.
     `FOR NO KEY UPDATE` (on PostgreSQL; SQLite's write transaction already serialises writers) conflicts with
     every writer of those rows but not with the key-share locks that inserts referencing them take, so creating
-    a customer does not wait for a conditional write of another one.
+    a customer does not wait for a conditional write of another one; conditional writes of one company queue one
+    behind the other, as its tree writes do.
     """
     company_field = queryset.company_field
     if company_field != "id":  # the company resource: the object is its own company row
