@@ -6,13 +6,22 @@
 `CompanySubresourceViewSet` serves what hangs under one path object (its avatar, its roles): `@action`s that
 resolve the object with `get_object()`. Neither can override the scoping: defining `get_queryset`,
 `scope_queryset`, `get_object` or `initial` raises at import time.
+
+`CrudViewSet` also answers conditional requests (docs/behaviour.md §1.5, identity.conditional): every single-object
+representation carries its ETag, a by-id GET answers 304 to a current `If-None-Match`, and a by-id write with an
+`If-Match` that is not current answers 412 — after the 404 of the path object, before the body is read — with the
+check and the write in one transaction that holds the object's row lock.
 """
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from rest_framework import mixins, status
 from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
+from identity import conditional
 from identity.exceptions import NotFound
 from identity.filters import CollectionFilterBackend
 from identity.tenancy import caller_company_id, parse_path_id
@@ -61,11 +70,17 @@ class CompanyScopedViewSet(GenericViewSet):
             queryset = self.expandable[name](queryset)
         return queryset
 
-    def get_object(self):
-        """The path object of the caller's company: 400 for a malformed id, 404 when missing or foreign."""
+    def get_object(self, *, lock: bool = False):
+        """The path object of the caller's company: 400 for a malformed id, 404 when missing or foreign.
+
+        `lock`: read it under a row lock held until the transaction ends (the caller opens one), after its
+        company's row (identity.conditional.lock_company_then_row)."""
         kwarg = self.lookup_url_kwarg or self.lookup_field
         pk = parse_path_id(self.kwargs[kwarg], kwarg)
-        if self.expand or type(self).prepare_queryset is not CompanyScopedViewSet.prepare_queryset:
+        if lock:
+            obj = conditional.lock_company_then_row(self.get_queryset(), pk=pk,
+                                                    company_id=caller_company_id(self.request))
+        elif self.expand or type(self).prepare_queryset is not CompanyScopedViewSet.prepare_queryset:
             obj = self.get_queryset().filter(pk=pk).first()
         else:  # the common case: a plain row, read without compiling an ORM query
             obj = self.queryset.get_in_company(pk=pk, company_id=caller_company_id(self.request))
@@ -116,6 +131,7 @@ class CrudViewSet(
     # Opt-in of the list: read the serializer's `keys` as named tuples instead of model instances (half the cost
     # of a 1000-row page); the serializer must represent both (identity.serializers.KeyedSerializerMixin).
     list_rows = False
+    schema = conditional.ConditionalAutoSchema()
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -132,10 +148,10 @@ class CrudViewSet(
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        instance = self.update_instance(instance, serializer.validated_data)
+        with self.object_to_write() as instance:
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            instance = self.update_instance(instance, serializer.validated_data)
         return Response(self.get_serializer(instance).data)
 
     def partial_update(self, request, *args, **kwargs):
@@ -143,8 +159,47 @@ class CrudViewSet(
         return self.update(request, *args, **kwargs)
 
     def destroy(self, request, *args, **kwargs):
-        self.destroy_instance(self.get_object())
+        with self.object_to_write() as instance:
+            self.destroy_instance(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    # --- conditional requests (docs/behaviour.md §1.5) ------------------------------------------
+    @contextmanager
+    def object_to_write(self):
+        """The path object of a PUT, PATCH or DELETE, for the `with` block that writes it.
+
+        With an `If-Match` naming tags, the block runs in a transaction that first locks the object (its company's
+        row before it) and raises PreconditionFailed (412) unless the object's current tag is among them: of two
+        writers holding the same tag, the second reads the first one's committed row and is refused.
+        """
+        tags = conditional.if_match_tags(self.request)
+        if tags is None:
+            yield self.get_object()
+            return
+        with transaction.atomic(using=self.queryset.db):
+            instance = self.get_object(lock=True)
+            if self.current_etag(instance) not in tags:
+                raise conditional.PreconditionFailed()
+            yield instance
+
+    def current_etag(self, instance) -> str:
+        """The tag a GET of `instance` without `expand` answers now: its representation rendered as this request's
+        answer would be."""
+        request = self.request
+        content = request.accepted_renderer.render(self.get_serializer(instance).data, request.accepted_media_type,
+                                                   self.get_renderer_context())
+        return conditional.etag_of(content)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        """Tags each single-object representation with the hash of its bytes (the by-id GET, PUT, PATCH, and any
+        201, which answers the object it created); a by-id GET whose `If-None-Match` names that tag answers 304
+        instead."""
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and conditional.tagged(self.action, response.status_code):
+            response["ETag"] = conditional.etag_of(response.render().content)
+            if self.action == conditional.READ_ACTION and conditional.none_match(request, response["ETag"]):
+                return conditional.not_modified(response)
+        return response
 
     def create_instance(self, data: dict):
         """Hook: the service call that creates the object from validated `data`; returns it."""
