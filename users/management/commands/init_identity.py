@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
-from identity import audit
 from identity.context import acting
 from identity.exception_handler import normalise_errors
 from identity.exceptions import DomainError
@@ -59,7 +58,8 @@ class Command(BaseCommand):
             with acting(source="command"), transaction.atomic():
                 result = accounts.tenant_bootstrap(company_data=company_data, user_data=user_data)
                 if options["superuser"]:
-                    _make_superuser(result.user)
+                    accounts.user_update(user=result.user, data={},
+                                         staff_flags={"is_staff": True, "is_superuser": True})
         except ValidationError as exc:
             raise CommandError(_describe("Invalid input", normalise_errors(exc.detail))) from None
         except DomainError as exc:
@@ -88,14 +88,6 @@ class Command(BaseCommand):
         if not value:
             raise CommandError(f"{flag} is required.")
         return value
-
-
-def _make_superuser(user) -> None:
-    """Staff and superuser, recorded as the update it is (inside the bootstrap's transaction)."""
-    before = audit.snapshot(user)
-    user.is_staff = user.is_superuser = True
-    user.save(update_fields=["is_staff", "is_superuser", "updated_at"])
-    audit.record("user.update", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user)))
 
 
 def _describe(message: str, errors: dict) -> str:

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from identity.context import acting
 from identity.exceptions import ValidationFailed
 from users import selectors
 from users.services import passwords
@@ -23,8 +24,9 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user with email {email.strip()!r}")
         try:
-            chosen = passwords.password_admin_reset(user=user, password=password,
-                                                    require_change=not no_change_required)
+            with acting(source="command"):
+                chosen = passwords.password_admin_reset(user=user, password=password,
+                                                        require_change=not no_change_required)
         except ValidationFailed as exc:
             problems = "; ".join(f"{field}: {text}" for field, texts in (exc.errors or {}).items() for text in texts)
             raise CommandError(f"Password refused: {problems or exc.message}") from None
