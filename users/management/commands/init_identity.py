@@ -4,13 +4,13 @@ import getpass
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
-from identity.context import acting
 from identity.exception_handler import normalise_errors
 from identity.exceptions import DomainError
+from identity.management.base import IdentityCommand
 from users.services import accounts
 from users.api.serializers import bootstrap_representation, validate_bootstrap
 
@@ -26,7 +26,7 @@ OPTIONS = {
 }
 
 
-class Command(BaseCommand):
+class Command(IdentityCommand):
     help = (
         "Creates a company, its 'default organization' unit, an 'Administrator' position and the first admin "
         "holding it (as POST /init-db does, but also on an initialised database). Missing values are prompted "
@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 body[target][field] = value
         try:
             company_data, user_data = validate_bootstrap(body)
-            with acting(source="command"), transaction.atomic():
+            with transaction.atomic():
                 result = accounts.tenant_bootstrap(company_data=company_data, user_data=user_data)
                 if options["superuser"]:
                     accounts.user_update(user=result.user, data={},

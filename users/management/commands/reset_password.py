@@ -1,14 +1,14 @@
 """`manage.py reset_password <email> [--password PASSWORD]`: the admin password reset from the shell."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from identity.context import acting
 from identity.exceptions import ValidationFailed
+from identity.management.base import IdentityCommand
 from users import selectors
 from users.services import passwords
 
 
-class Command(BaseCommand):
+class Command(IdentityCommand):
     help = ("Resets a user's password (any company): prints a new temporary password, or sets --password. "
             "The user must change it at the next login unless --no-change-required is given.")
 
@@ -24,9 +24,8 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user with email {email.strip()!r}")
         try:
-            with acting(source="command"):
-                chosen = passwords.password_admin_reset(user=user, password=password,
-                                                        require_change=not no_change_required)
+            chosen = passwords.password_admin_reset(user=user, password=password,
+                                                    require_change=not no_change_required)
         except ValidationFailed as exc:
             problems = "; ".join(f"{field}: {text}" for field, texts in (exc.errors or {}).items() for text in texts)
             raise CommandError(f"Password refused: {problems or exc.message}") from None
