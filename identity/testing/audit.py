@@ -33,10 +33,13 @@ def assert_event(response, action: str, *, target, actor, changed_fields, source
     """The request of `response` wrote exactly one `action` event on the row `target`, in its company, by `actor`
     (a user, or None) from 127.0.0.1 (the test client), naming exactly `changed_fields`."""
     event = the_event(response, action)
+    prefix = action.split(".")[0]
+    object_type = prefix if prefix in audit.OBJECT_TYPES else audit.object_type_of(target)  # `user_avatar.…`: user
+    company_id = target.pk if object_type == "company" else target.company_id
     actual = (event.object_type, event.object_id, event.company_id, event.actor_id, event.actor_email, event.source,
               event.ip, event.changed_fields)
-    expected = (audit.object_type_of(target), target.pk, audit.company_id_of(target), actor and actor.pk,
-                actor and actor.email, source, "127.0.0.1", sorted(changed_fields))
+    expected = (object_type, target.pk, company_id, actor and actor.pk, actor and actor.email, source, "127.0.0.1",
+                sorted(changed_fields))
     assert actual == expected
     return event
 
