@@ -1,14 +1,20 @@
-"""Shared fixtures: two companies with users, token clients, and the Guardian contract fake."""
+"""Shared fixtures: two companies with users, token clients, and the Guardian contract fake; and, after every test
+that reaches the database, the check that none of its audit events holds a secret it used."""
 
 import uuid
 
 import pytest
 from rest_framework.test import APIClient
 
+from identity.testing.audit import SecretWatch
 from identity.testing.constants import PASSWORD
 from identity.testing.guardian import GuardianFake
 from identity.testing.storage import StorageFake
 from identity.testing.tokens import make_token
+
+SECRETS = pytest.StashKey[SecretWatch]()
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+                     "live_server"}
 
 FAST_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
@@ -16,6 +22,26 @@ FAST_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "users.hashers.WerkzeugPasswordHasher",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _secret_watch(request, monkeypatch):
+    """Collects the secrets this test hands the service, for the scan of its audit events that follows it."""
+    watch = SecretWatch()
+    watch.install(monkeypatch)
+    request.node.stash[SECRETS] = watch
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a test that passed, while its database is still there: no audit event it wrote holds a password,
+    hash, reset code, token or key it used (docs/behaviour.md §12.2)."""
+    result = yield
+    watch = item.stash.get(SECRETS, None)
+    if watch is not None and (item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(item.fixturenames)):
+        leaks = watch.leaks()
+        assert not leaks, f"audit events hold a secret: {leaks}"
+    return result
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""Writes of companies."""
+"""Writes of companies, each with its audit event (identity.services)."""
 
 from contextlib import contextmanager
 
@@ -8,7 +8,7 @@ from companies import selectors
 from companies.models import Company
 from identity import files
 from identity.exceptions import Conflict
-from identity.services import save_changes
+from identity.services import delete_row, insert_row, save_changes
 
 COMPANY_FIELDS = (
     "name", "description", "website", "phone_number", "email", "address", "postal_code", "city", "country",
@@ -24,13 +24,10 @@ def company_lock(*, company_id) -> None:
 
 @contextmanager
 def company_tree_locked(*, company_id, needed: bool = True):
-    """A transaction holding `company_lock` for the `with` block when `needed`; else nothing (the write is then
-    one statement, atomic by itself)."""
-    if not needed:
-        yield
-        return
+    """A transaction for the `with` block (the write and its audit event), holding `company_lock` when `needed`."""
     with transaction.atomic():
-        company_lock(company_id=company_id)
+        if needed:
+            company_lock(company_id=company_id)
         yield
 
 
@@ -38,7 +35,7 @@ def company_create(*, data: dict) -> Company:
     """Creates a company; raises Conflict on a name already taken (case-insensitively)."""
     if selectors.company_name_taken(name=data["name"]):
         raise Conflict.duplicate("name")
-    return Company.objects.create(**{key: data[key] for key in COMPANY_FIELDS if key in data})
+    return insert_row(Company(**{key: data[key] for key in COMPANY_FIELDS if key in data}))
 
 
 def company_update(*, company: Company, data: dict) -> Company:
@@ -55,6 +52,6 @@ def company_delete(*, company: Company, token: str | None = None) -> None:
         locked = Company.objects.select_for_update().get(pk=company.pk)
         if selectors.company_has_dependants(company=locked):
             raise Conflict("Company still has users or organization units")
-        locked.delete()
+        delete_row(locked)
     files.remove(location, file_id, token=token)
 

@@ -1,5 +1,6 @@
 """The admin's base: a site that refuses unscoped model admins, the one company-scoping mixin, and change forms
-that validate with the API's serializers and write through the services.
+that validate with the API's serializers and write through the services (which record the audit events; the site
+marks them `source: "admin"`).
 
 A staff user who is not a superuser sees and changes only rows of their own company: changelists, change forms
 (another company's object → 404), search, filters, autocomplete results, foreign-key choices and actions all
@@ -16,7 +17,6 @@ from django.db import models, transaction
 from django.db.models.base import ModelBase
 from django.http import Http404
 
-from identity import audit
 from identity.context import acting
 from identity.exceptions import DomainError
 
@@ -94,7 +94,6 @@ class ServiceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.adding = self.instance._state.adding
-        self.before = None if self.adding else audit.snapshot(self.instance)
 
     def api_payload(self) -> dict:
         """The changed fields (every field on add) as the API names them: foreign keys as `<name>_id`."""
@@ -128,7 +127,6 @@ class ServiceForm(forms.ModelForm):
         try:
             with transaction.atomic():
                 self.instance = self.model_admin.service_write(self.request, self, dict(serializer.validated_data))
-                self.model_admin.record_write(self)
         except DomainError as exc:
             if exc.errors:
                 self._add_errors(exc.errors)
@@ -219,9 +217,7 @@ class CompanyScopedAdmin(admin.ModelAdmin):
         """Nothing left to do: the form's validation already wrote through the service."""
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            audit.record(f"{audit.object_type_of(obj)}.delete", target=obj)
-            self.service_delete(request, obj)
+        self.service_delete(request, obj)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -240,13 +236,3 @@ class CompanyScopedAdmin(admin.ModelAdmin):
     @staticmethod
     def company_id_for(form):
         return form.cleaned_data["company"].pk
-
-    def record_write(self, form) -> None:
-        """The audit event of an admin create or update (until the services record their own)."""
-        obj = form.instance
-        kind = audit.object_type_of(obj)
-        if form.adding:
-            audit.record(f"{kind}.create", target=obj, changed_fields=audit.created_fields(obj))
-        else:
-            audit.record(f"{kind}.update", target=obj,
-                         changed_fields=audit.changed_fields(form.before, audit.snapshot(obj)))

@@ -57,6 +57,30 @@ def created_fields(instance: models.Model) -> list[str]:
     return sorted(name for name, value in snapshot(instance).items() if value is not None)
 
 
+def record_create(target: models.Model) -> AuditEvent:
+    """`<object_type>.create` of a row just inserted, naming the fields it was given a non-null value."""
+    return record(f"{object_type_of(target)}.create", target=target, changed_fields=created_fields(target))
+
+
+def record_update(target: models.Model, before: Mapping) -> AuditEvent | None:
+    """`<object_type>.update` of `target` against its `snapshot` taken `before` the change; nothing when no field
+    really changed."""
+    return record(f"{object_type_of(target)}.update", target=target,
+                  changed_fields=changed_fields(before, snapshot(target)))
+
+
+def record_delete(target: models.Model) -> AuditEvent:
+    """`<object_type>.delete` of `target`, recorded before the row goes."""
+    return record(f"{object_type_of(target)}.delete", target=target)
+
+
+def record_alone(action: str, *, target: models.Model) -> AuditEvent:
+    """`record()` in a transaction of its own, for an event that changes no row of this service (an attempt
+    refused before any write, a role assignment Guardian holds)."""
+    with transaction.atomic():
+        return record(action, target=target)
+
+
 def record(action: str, *, target: models.Model, changed_fields: Iterable[str] = ()) -> AuditEvent | None:
     """Writes one AuditEvent for `action` (`<object_type>.<verb>`, `password.change`, `user_avatar.upload`…) on
     `target`, the row changed or the user a credential event concerns; returns it.

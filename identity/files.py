@@ -11,7 +11,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from PIL import Image as PILImage
 
+from identity import audit
 from identity.exceptions import Unavailable, ValidationFailed
+from identity.services import delete_row
 
 logger = logging.getLogger(__name__)
 
@@ -176,26 +178,33 @@ def remove(location: Location, file_id: str | None, *, token: str | None) -> Non
 
 
 def delete_with_file(instance, *, token: str | None) -> None:
-    """Deletes the row (with what cascades from it), then its stored image, best effort, once the row is gone."""
+    """Deletes the row (with what cascades from it, and its `<object_type>.delete` event), then its stored image,
+    best effort, once the row is gone."""
     location, file_id = location_of(instance), getattr(instance, type(instance).image_slot.id_field)
-    instance.delete()  # the collector's statements run in one transaction of their own
+    delete_row(instance)
     remove(location, file_id, token=token)
 
 
 # --- the owner's image ------------------------------------------------------------------------
 def swap_file_id(owner, file_id: str | None, *, also: tuple[str, ...] = ()) -> str | None:
-    """Points `owner` at `file_id` (None: no file) and sets its flag, saving the fields `also` names with them;
-    returns the previous file id.
+    """Points `owner` at `file_id` (None: no file) and sets its flag, saving the fields `also` names with them,
+    and records `<slot resource>.upload` (or `.delete` for None: `user_avatar.delete`, `company_logo.upload`…)
+    naming the slot's fields that changed; returns the previous file id.
 
     The row is locked while the previous id is read, so that of two concurrent uploads each removes the file the
     other replaced rather than both removing the same one. Raises the model's DoesNotExist when the row is gone.
     """
     model, slot = type(owner), type(owner).image_slot
     with transaction.atomic():
-        previous = model.objects.select_for_update().values_list(slot.id_field, flat=True).get(pk=owner.pk)
+        previous, had_file = (model.objects.select_for_update().values_list(slot.id_field, slot.flag_field)
+                              .get(pk=owner.pk))
         setattr(owner, slot.id_field, file_id)
         setattr(owner, slot.flag_field, file_id is not None)
         owner.save(update_fields=[*also, slot.id_field, slot.flag_field, "updated_at"])
+        before = {slot.id_field: previous, slot.flag_field: had_file}
+        after = {slot.id_field: file_id, slot.flag_field: file_id is not None}
+        audit.record(f"{slot.resource}.{'delete' if file_id is None else 'upload'}", target=owner,
+                     changed_fields=audit.changed_fields(before, after))
     return previous
 
 

@@ -1,24 +1,47 @@
 """Write helpers shared by the apps' services, and the transaction rule they follow.
 
-A service opens `transaction.atomic()` only around what must succeed or fail together: several statements, or a
-read that must hold a lock until the write. A single statement (one INSERT, a `save_changes` UPDATE) is atomic
-by itself, and `Model.delete()` opens its own transaction: an explicit BEGIN/COMMIT would only double the round
-trips. A constraint violation of a single statement still answers 409 (identity.exception_handler).
+Every write records its audit event (identity.audit) in the transaction of the change, so each service runs in
+one: these helpers open it (`savepoint=False`: inside a caller's transaction they join it, at no extra statement),
+and a service that reads under a lock before writing holds the lock in the same transaction. A constraint
+violation still answers 409 (identity.exception_handler), and the event goes with the rolled-back change.
 """
 
-from django.db import models
+from django.db import models, transaction
+
+from identity import audit
 
 
-def save_changes(instance, data: dict, fields: tuple[str, ...], *, also: tuple[str, ...] = ()):
+def insert_row(instance: models.Model) -> models.Model:
+    """Inserts the new row `instance` with its `<object_type>.create` event; returns it."""
+    with transaction.atomic(savepoint=False):
+        instance.save(force_insert=True)
+        audit.record_create(instance)
+    return instance
+
+
+def save_changes(instance, data: dict, fields: tuple[str, ...], *, also: tuple[str, ...] = (), before=None):
     """Sets the `fields` that `data` names on `instance` and saves only those (plus `also`, set by the caller, and
-    `updated_at`) in one UPDATE statement."""
+    `updated_at`) in one UPDATE, with the `<object_type>.update` event of the fields whose value really changed
+    (none when nothing did). `before` is the instance's `audit.snapshot` from before the caller's own changes
+    (`also`); taken here when omitted."""
+    if before is None:
+        before = audit.snapshot(instance)
     named = [key for key in fields if key in data]
     for key in named:
         setattr(instance, key, data[key])
     changed = [*also, *named]
     if changed:
-        instance.save(update_fields=[*changed, "updated_at"])
+        with transaction.atomic(savepoint=False):
+            instance.save(update_fields=[*changed, "updated_at"])
+            audit.record_update(instance, before)
     return instance
+
+
+def delete_row(instance: models.Model) -> None:
+    """Deletes `instance` (with what cascades from it) after recording its `<object_type>.delete` event."""
+    with transaction.atomic(savepoint=False):
+        audit.record_delete(instance)
+        instance.delete()
 
 
 def delete_set(queryset: models.QuerySet) -> int:
@@ -27,7 +50,8 @@ def delete_set(queryset: models.QuerySet) -> int:
 
     For sets that `Model.delete()` would load row by row (its collector fetches every object and deletes in
     chunks). Only SET_NULL references are handled: the caller deletes CASCADE dependants first (children before
-    parents) and the model may have no PROTECT or Python-side `on_delete`. Call inside `transaction.atomic()`.
+    parents) and the model may have no PROTECT or Python-side `on_delete`. Call inside `transaction.atomic()`;
+    it records no event (the caller records the one the change deserves).
     """
     for relation in queryset.model._meta.related_objects:
         if relation.on_delete is models.SET_NULL:

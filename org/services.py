@@ -1,4 +1,5 @@
-"""Writes of organization units (the tree: create, move, delete under a per-company lock) and positions."""
+"""Writes of organization units (the tree: create, move, delete under a per-company lock) and positions, each with
+its audit event (identity.services)."""
 
 from django.db import models
 from django.db.models import F, Value
@@ -6,8 +7,9 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from companies.services import company_tree_locked
+from identity import audit
 from identity.exceptions import NotFound, ValidationFailed, missing_reference
-from identity.services import delete_set, save_changes
+from identity.services import delete_row, delete_set, insert_row, save_changes
 from org import selectors
 from org.models import MAX_DEPTH, MAX_LEVEL, OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
@@ -51,7 +53,7 @@ def org_unit_create(*, company_id, data: dict) -> OrganizationUnit:
         unit.parent = parent
         unit.path = _unit_path(parent, unit.pk)
         unit.level = parent.level + 1 if parent is not None else 0
-        unit.save(force_insert=True)
+        insert_row(unit)
     return unit
 
 
@@ -59,7 +61,8 @@ def org_unit_update(*, unit: OrganizationUnit, data: dict) -> OrganizationUnit:
     """Changes name/description and, with `parent_id`, moves the unit with its whole subtree.
 
     Raises ValidationFailed (errors.parent_id) for an unknown parent, itself, one of its descendants or a
-    move that would put a unit of the subtree below MAX_LEVEL; NotFound when the unit vanished meanwhile.
+    move that would put a unit of the subtree below MAX_LEVEL; NotFound when the unit vanished meanwhile. A move
+    records one `organization_unit.update` (`parent_id`) for this unit, none for its descendants.
     """
     with company_tree_locked(company_id=unit.company_id, needed="parent_id" in data):
         changed = []
@@ -68,10 +71,11 @@ def org_unit_update(*, unit: OrganizationUnit, data: dict) -> OrganizationUnit:
             unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
             if unit is None:
                 raise NotFound(UNIT_NOT_FOUND)
-            if data["parent_id"] != unit.parent_id:
-                _move(unit, data["parent_id"])
-                changed += ["parent", "path", "level"]
-        save_changes(unit, data, UNIT_FIELDS, also=tuple(changed))
+        before = audit.snapshot(unit)
+        if "parent_id" in data and data["parent_id"] != unit.parent_id:
+            _move(unit, data["parent_id"])
+            changed += ["parent", "path", "level"]
+        save_changes(unit, data, UNIT_FIELDS, also=tuple(changed), before=before)
     return unit
 
 
@@ -109,6 +113,7 @@ def org_unit_delete(*, unit: OrganizationUnit) -> None:
         unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
         if unit is None:
             raise NotFound(UNIT_NOT_FOUND)
+        audit.record_delete(unit)  # one event for the unit named, none for its descendants
         subtree = selectors.org_unit_subtree(unit=unit)
         # Positions first (their holders keep their account, with no position), then the units.
         delete_set(Position.objects.filter(organization_unit__in=subtree))
@@ -120,9 +125,9 @@ def position_create(*, company_id, organization_unit_id, data: dict) -> Position
     # The same lock as unit deletes, so a position cannot land in a unit being deleted.
     with company_tree_locked(company_id=company_id):
         unit = _company_unit(company_id=company_id, pk=organization_unit_id, missing=NotFound(UNIT_NOT_FOUND))
-        return Position.objects.create(
+        return insert_row(Position(
             company_id=company_id, organization_unit=unit, **{key: data[key] for key in POSITION_FIELDS if key in data}
-        )
+        ))
 
 
 def position_update(*, position: Position, data: dict) -> Position:
@@ -130,18 +135,18 @@ def position_update(*, position: Position, data: dict) -> Position:
     unit_id = data.get("organization_unit_id", position.organization_unit_id)
     moved = unit_id != position.organization_unit_id
     with company_tree_locked(company_id=position.company_id, needed=moved):
-        changed = []
+        before, changed = audit.snapshot(position), []
         if moved:
             position.organization_unit = _company_unit(
                 company_id=position.company_id, pk=unit_id,
                 missing=ValidationFailed.field("organization_unit_id", missing_reference(unit_id)),
             )
             changed.append("organization_unit")
-        save_changes(position, data, POSITION_FIELDS, also=tuple(changed))
+        save_changes(position, data, POSITION_FIELDS, also=tuple(changed), before=before)
     return position
 
 
 def position_delete(*, position: Position) -> None:
     """Deletes the position; users who held it keep their account with no position (the collector applies their
     SET_NULL as one UPDATE without loading them)."""
-    position.delete()
+    delete_row(position)

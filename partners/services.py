@@ -1,8 +1,8 @@
-"""Writes of customers and subcontractors."""
+"""Writes of customers and subcontractors, each with its audit event (identity.services)."""
 
 from identity import files
 from identity.exceptions import Conflict
-from identity.services import save_changes
+from identity.services import insert_row, save_changes
 from partners import selectors
 from partners.models import Customer, Subcontractor
 
@@ -15,7 +15,7 @@ def customer_create(*, company_id, data: dict) -> Customer:
     email = data.get("email")
     if email and selectors.customer_email_taken(company_id=company_id, email=email):
         raise Conflict.duplicate("email")
-    return Customer.objects.create(company_id=company_id, **{key: data[key] for key in CUSTOMER_FIELDS if key in data})
+    return insert_row(Customer(company_id=company_id, **{key: data[key] for key in CUSTOMER_FIELDS if key in data}))
 
 
 def customer_update(*, customer: Customer, data: dict) -> Customer:
@@ -35,9 +35,9 @@ def subcontractor_create(*, company_id, data: dict) -> Subcontractor:
     """Creates a subcontractor of the company; raises Conflict on a name another subcontractor of it holds."""
     if selectors.subcontractor_name_taken(company_id=company_id, name=data["name"]):
         raise Conflict.duplicate("name")
-    return Subcontractor.objects.create(
+    return insert_row(Subcontractor(
         company_id=company_id, **{key: data[key] for key in SUBCONTRACTOR_FIELDS if key in data}
-    )
+    ))
 
 
 def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcontractor:

@@ -3,16 +3,12 @@ users.services.passwords. The password hash is never shown or edited; a new pass
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
 
-from identity import audit
 from identity.admin_base import CompanyScopedAdmin, ServiceForm
 from users.services import accounts, passwords
 from users.api.serializers import UserSerializer
 from users.models import User
 
-# Admin-only flags: not part of the API, written after the service call (superusers alone grant superuser).
-STAFF_FIELDS = ("is_staff", "is_superuser")
 READ_ONLY = ("last_login_at", "last_password_change", "failed_login_count", "locked_until", "has_avatar",
              "created_at", "updated_at")
 
@@ -65,41 +61,30 @@ class UserAdmin(CompanyScopedAdmin):
 
     # --- writes -------------------------------------------------------------------------
     def service_write(self, request, form, data):
+        # The admin-only flags are not part of the API body; only a superuser's form offers is_superuser.
+        flags = {name: form.cleaned_data[name] for name in accounts.STAFF_FIELDS if name in form.cleaned_data}
         if form.adding:
-            user = accounts.user_create(company_id=self.company_id_for(form), data=data)
-        else:
-            user = accounts.user_update(user=form.instance, data=data)
-        flags = [name for name in STAFF_FIELDS if name in form.cleaned_data
-                 and (name in form.changed_data if not form.adding else form.cleaned_data[name])]
-        if flags:
-            for name in flags:
-                setattr(user, name, form.cleaned_data[name])
-            user.save(update_fields=[*flags, "updated_at"])
-        return user
+            return accounts.user_create(company_id=self.company_id_for(form), data=data, staff_flags=flags)
+        return accounts.user_update(user=form.instance, data=data, staff_flags=flags)
 
     def service_delete(self, request, obj):
         accounts.user_delete(user=obj)
 
     # --- actions ------------------------------------------------------------------------
-    def _each(self, request, queryset, change, action: str):
-        """Runs `change(user)` per user in its own transaction with the audit event it makes; returns the users
-        changed with what `change` returned."""
+    @staticmethod
+    def _each(queryset, change):
+        """Runs `change(user)` per user (each service call records its own event); returns the users changed with
+        what `change` returned (False: nothing to do for that user)."""
         done = []
         for user in queryset.order_by("email"):
-            before = audit.snapshot(user)
-            with transaction.atomic():
-                result = change(user)
-                if result is not False:
-                    fields = audit.changed_fields(before, audit.snapshot(user))
-                    audit.record(action, target=user, changed_fields=fields)
+            result = change(user)
             if result is not False:
                 done.append((user, result))
         return done
 
     @admin.action(description="Reset password (shows a temporary password once)", permissions=["change"])
     def reset_password(self, request, queryset):
-        for user, temporary in self._each(request, queryset, lambda user: passwords.password_admin_reset(user=user),
-                                          "password.admin_reset"):
+        for user, temporary in self._each(queryset, lambda user: passwords.password_admin_reset(user=user)):
             self.message_user(
                 request,
                 f"Temporary password for {user.email}: {temporary} — shown only this once; "
@@ -115,7 +100,7 @@ class UserAdmin(CompanyScopedAdmin):
             passwords.user_unlock(user=user)
             return True
 
-        done = self._each(request, queryset, change, "password.unlock")
+        done = self._each(queryset, change)
         self.message_user(request, f"{len(done)} user(s) unlocked.", messages.SUCCESS)
 
     def _set_active(self, request, queryset, active: bool):
@@ -125,7 +110,7 @@ class UserAdmin(CompanyScopedAdmin):
             accounts.user_update(user=user, data={"is_active": active})
             return True
 
-        done = self._each(request, queryset, change, "user.update")
+        done = self._each(queryset, change)
         self.message_user(request, f"{len(done)} user(s) {'activated' if active else 'deactivated'}.",
                           messages.SUCCESS)
 
@@ -145,7 +130,7 @@ class UserAdmin(CompanyScopedAdmin):
             passwords.password_reset_request(email=user.email)
             return True
 
-        done = self._each(request, queryset, change, "password.reset_request")
+        done = self._each(queryset, change)
         skipped = queryset.count() - len(done)
         text = f"A password reset code was sent to {len(done)} user(s)."
         if skipped:

@@ -5,11 +5,11 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models.functions import Lower
 
-from identity import audit
 from identity.context import acting
+from identity.exceptions import DomainError
 from identity.models import CompanyOwnedModel, ImageSlot
 from identity.tenancy import CompanyScopedQuerySet
 from identity.uniqueness import register_constraint
@@ -37,26 +37,24 @@ class UserManager(BaseUserManager.from_queryset(CompanyScopedQuerySet)):
         return user
 
     def create_superuser(self, email, password=None, **fields):
-        """A staff superuser (`manage.py createsuperuser`): the password policy applies, also with --noinput
-        (Django checks only prompted passwords), and the email must be free in every company.
+        """A staff superuser (`manage.py createsuperuser`), created by users.services.accounts.user_create as a
+        command's change: the password policy applies, also with --noinput (Django checks only prompted
+        passwords), the email must be free in every company, and the `user.create` event is recorded.
 
         Raises django.core.exceptions.ValidationError, which the command prints as its error.
         """
-        from users.services.policy import password_problems
+        from users.services import accounts  # imported here: the services import this module
 
-        fields.update(is_staff=True, is_superuser=True)
-        email = self.normalize_email(email)
-        if self.filter(email__iexact=email).exists():
-            raise ValidationError("Email already exists.")
-        candidate = self.model(email=email, **{key: value for key, value in fields.items() if key != "company"})
-        problems = password_problems(password or "", user=candidate)
-        if problems:
-            raise ValidationError(problems)
-        with transaction.atomic(using=self._db):
+        company = fields.pop("company", None)
+        company_id = company.pk if isinstance(company, models.Model) else company
+        data = {**fields, "email": self.normalize_email(email), "password": password or ""}
+        try:
             with acting(source="command"):
-                user = self.create_user(email, password, **fields)
-                audit.record("user.create", target=user, changed_fields=audit.created_fields(user))
-        return user
+                return accounts.user_create(company_id=company_id, data=data,
+                                            staff_flags={"is_staff": True, "is_superuser": True})
+        except DomainError as exc:
+            texts = [text for field_texts in (exc.errors or {}).values() for text in field_texts]
+            raise ValidationError(texts or exc.message) from None
 
 
 class User(AbstractBaseUser, PermissionsMixin, CompanyOwnedModel):

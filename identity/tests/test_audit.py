@@ -13,6 +13,7 @@ from identity import audit
 from identity.context import acting
 from identity.models import AuditEvent
 from identity.testing.assertions import assert_error
+from identity.testing.audit import SecretWatch
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +79,24 @@ def test_changed_fields_names_only_real_changes_and_the_password(user_a, directo
     unit = OrganizationUnit.objects.get(pk=directory_a["unit"])
     assert "parent_id" in audit.snapshot(unit) and "path" not in audit.snapshot(unit)
     assert audit.created_fields(unit) == ["name"]
+
+
+def test_the_secret_scan_finds_passwords_hashes_and_codes_but_not_field_names(user_a, monkeypatch):
+    from users.services import passwords
+
+    watch = SecretWatch()
+    watch.install(monkeypatch)
+    user_a.set_password("Leaky-Passw0rd!")
+    code_hash = passwords._code_hash(uuid.uuid4(), "135790")
+    with transaction.atomic():
+        audit.record("password.change", target=user_a, changed_fields=["password"])  # a name, not a secret
+        audit.record("password.admin_reset", target=user_a, changed_fields=["Leaky-Passw0rd!"])
+        audit.record("password.reset_failure", target=user_a, changed_fields=[user_a.password])
+        audit.record("password.reset_request", target=user_a, changed_fields=["135790"])
+        audit.record("password.reset_confirm", target=user_a, changed_fields=[code_hash])
+    assert sorted(watch.leaks()) == sorted(f"{action} {user_a.pk}: changed_fields" for action in (
+        "password.admin_reset", "password.reset_failure", "password.reset_request", "password.reset_confirm"))
+    AuditEvent.objects.exclude(action="password.change").delete()  # planted here; the scan after each test follows
 
 
 # --- the API ----------------------------------------------------------------------------

@@ -62,3 +62,7 @@ def test_company_rules(staff_client, superuser_client, company_a, user_a):
     assert "Company still has users or organization units" in [str(m) for m in response.context["messages"]]
     assert Company.objects.filter(pk=company_a.pk).exists()
     assert list(AuditEvent.objects.values_list("action", flat=True)) == ["company.create"]
+    initech = Company.objects.get(name="Initech")
+    assert superuser_client.post(f"{companies}{initech.pk}/delete/", {"post": "yes"}).status_code == 302
+    deleted = AuditEvent.objects.get(action="company.delete")  # once: by the service, not again by the admin
+    assert (deleted.object_id, deleted.company_id, deleted.source) == (initech.pk, initech.pk, "admin")

@@ -1,4 +1,5 @@
-"""Writes of users, and the bootstrap of a tenant (company, default unit, Administrator position, first admin)."""
+"""Writes of users, and the bootstrap of a tenant (company, default unit, Administrator position, first admin), each
+with its audit event (identity.services)."""
 
 import logging
 from contextlib import contextmanager
@@ -9,8 +10,9 @@ from django.utils import timezone
 
 from companies.models import Company
 from companies.services import company_create, company_tree_locked
-from identity import files
+from identity import audit, files
 from identity.exceptions import Conflict, Forbidden, ValidationFailed, missing_reference
+from identity.services import insert_row
 from org import services as org_services
 from org.models import OrganizationUnit, Position
 from users import selectors
@@ -23,6 +25,8 @@ USER_FIELDS = (
     "email", "first_name", "last_name", "language", "phone_number", "is_active", "is_verified",
     "password_reset_required",
 )
+# Flags only operators set (the admin, commands), never part of an API body: passed apart as `staff_flags`.
+STAFF_FIELDS = ("is_staff", "is_superuser")
 DEFAULT_UNIT_NAME = "default organization"
 ADMIN_POSITION_TITLE = "Administrator"
 ALREADY_INITIALIZED = "Identity already initialized"
@@ -50,8 +54,12 @@ def _set_password(user: User, password: str) -> None:
     user.last_password_change = timezone.now()
 
 
-def user_create(*, company_id, data: dict) -> User:
-    """Creates a user of the company.
+def _staff(staff_flags: dict | None) -> dict:
+    return {key: value for key, value in (staff_flags or {}).items() if key in STAFF_FIELDS}
+
+
+def user_create(*, company_id, data: dict, staff_flags: dict | None = None) -> User:
+    """Creates a user of the company (`staff_flags`: `is_staff` / `is_superuser`, from operators only).
 
     Raises ValidationFailed (missing or refused password, foreign position) and Conflict when the email is
     taken by any user of any company (case-insensitively).
@@ -59,7 +67,7 @@ def user_create(*, company_id, data: dict) -> User:
     if "password" not in data:
         raise ValidationFailed.field("password", "This field is required.")
     user = User(company_id=company_id, position_id=data.get("position_id"),
-                **{key: data[key] for key in USER_FIELDS if key in data})
+                **{key: data[key] for key in USER_FIELDS if key in data}, **_staff(staff_flags))
     # Giving a user a position checks it and saves under the company's tree lock, so that a concurrent delete of
     # the position's unit cannot slip between the check and the write.
     with company_tree_locked(company_id=user.company_id, needed=data.get("position_id") is not None):
@@ -67,20 +75,25 @@ def user_create(*, company_id, data: dict) -> User:
         if selectors.user_email_taken(email=user.email):
             raise Conflict.duplicate("email")
         _set_password(user, data["password"])
-        user.save(force_insert=True)
+        insert_row(user)
     return user
 
 
-def user_update(*, user: User, data: dict) -> User:
-    """Changes the named fields (and the password when given); raises ValidationFailed and Conflict as user_create.
+def user_update(*, user: User, data: dict, staff_flags: dict | None = None) -> User:
+    """Changes the named fields (and the password when given, and `staff_flags` as user_create); raises
+    ValidationFailed and Conflict as user_create. Records `user.update` naming the fields that really changed
+    (a new password as `password`), nothing when none did.
 
-    `data["avatar"]` (a validated files.Upload) replaces the avatar through `files.attach`: it is stored once every
-    check has passed and saved with the other fields in one write; when it cannot be stored (Unavailable) nothing
-    is saved, and when the write fails the new file is removed again.
+    `data["avatar"]` (a validated files.Upload) replaces the avatar through `files.attach`, which records its own
+    `user_avatar.upload`: it is stored once every check has passed and saved with the other fields in one write;
+    when it cannot be stored (Unavailable) nothing is saved, and when the write fails the new file is removed
+    again.
     """
-    changed = [key for key in USER_FIELDS if key in data]
-    for key in changed:
-        setattr(user, key, data[key])
+    before = audit.snapshot(user)
+    values = {**{key: data[key] for key in USER_FIELDS if key in data}, **_staff(staff_flags)}
+    for key, value in values.items():
+        setattr(user, key, value)
+    changed = list(values)
     if "position_id" in data:
         user.position_id = data["position_id"]
         changed.append("position")
@@ -91,6 +104,8 @@ def user_update(*, user: User, data: dict) -> User:
         if "password" in data:
             _set_password(user, data["password"])
             changed += ["password", "last_password_change"]
+        # Before the avatar is attached: its fields belong to the `user_avatar.upload` event.
+        audit.record_update(user, before)
         if data.get("avatar") is not None:
             files.attach(user, data["avatar"], also=tuple(changed))
         elif changed:
@@ -99,7 +114,7 @@ def user_update(*, user: User, data: dict) -> User:
 
 
 def user_delete(*, user: User, token: str | None = None) -> None:
-    """Deletes the user; its password-reset codes go with it (ON DELETE CASCADE), and its avatar file is removed,
+    """Deletes the user (recording `user.delete`); its password-reset codes go with it (ON DELETE CASCADE), and its avatar file is removed,
     best effort, once the row is gone (`token`: the caller's, which the Storage service asks for)."""
     files.delete_with_file(user, token=token)
 

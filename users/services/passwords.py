@@ -1,4 +1,5 @@
-"""Password services (contract §7): verification with lockout, admin reset, change, and reset by emailed code."""
+"""Password services (contract §7): verification with lockout, admin reset, change, and reset by emailed code;
+each records its credential event (identity.audit)."""
 
 import contextvars
 import hashlib
@@ -16,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from identity import audit
 from identity.exceptions import Forbidden, ValidationFailed
 from users import selectors
 from users.models import PasswordResetCode, User
@@ -51,17 +53,25 @@ def password_verify(*, email: str, password: str) -> User:
     """
     now = timezone.now()
     user = selectors.user_by_email(email)
-    if user is None or not user.is_active or not login_attempt_claim(user=user, now=now).claimed:
+    before = audit.snapshot(user) if user is not None else None
+    claim = login_attempt_claim(user=user, now=now) if user is not None and user.is_active else None
+    if claim is None or not claim.claimed:
         # Refused without checking, at the price of a real hash so that timing does not tell which case this is.
         make_password(password)
         logger.info("Password verification refused: %s", _refusal_reason(user))
+        if user is not None:
+            audit.record_alone("password.verify_failure", target=user)
         raise Forbidden(INVALID_CREDENTIALS)
     # check_password re-hashes with the preferred hasher when the stored hash is outdated (Argon2 upgrade).
     if not user.check_password(password):
+        _attempt_failed(user, claim, action="password.verify_failure")
         logger.info("Password verification failed for user %s", user.pk)
         raise Forbidden(INVALID_CREDENTIALS)
-    _login_attempt_succeeded(user, last_login_at=now)
-    user.last_login_at = now
+    with transaction.atomic():
+        _login_attempt_succeeded(user, last_login_at=now)
+        user.last_login_at = now
+        audit.record("password.verify_success", target=user,
+                     changed_fields=audit.changed_fields(before, audit.snapshot(user)))
     logger.info("Password verified for user %s", user.pk)
     return user
 
@@ -116,10 +126,24 @@ def _login_attempt_succeeded(user: User, **fields) -> None:
     user.failed_login_count, user.locked_until = 0, None
 
 
+def _attempt_failed(user: User, claim: AttemptClaim, *, action: str) -> None:
+    """The claimed attempt was wrong: its failure was counted by the claim; records `action`
+    (`failed_login_count`) and, when the claim engaged the lock, `password.lockout` (`locked_until`)."""
+    with transaction.atomic():
+        audit.record(action, target=user, changed_fields=["failed_login_count"])
+        if claim.locked:
+            audit.record("password.lockout", target=user, changed_fields=["locked_until"])
+
+
 def user_unlock(*, user: User) -> None:
-    """Clears the failure counter and any lock."""
-    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, updated_at=timezone.now())
-    user.failed_login_count, user.locked_until = 0, None
+    """Clears the failure counter and any lock, recording `password.unlock` when there was one to clear."""
+    before = audit.snapshot(user)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, updated_at=timezone.now())
+        user.failed_login_count, user.locked_until = 0, None
+        fields = audit.changed_fields(before, audit.snapshot(user))
+        if fields:
+            audit.record("password.unlock", target=user, changed_fields=fields)
     logger.info("Account of user %s unlocked", user.pk)
 
 
@@ -133,13 +157,16 @@ def temporary_password_generate() -> str:
     return "".join(chars)
 
 
-def _password_set(user: User, password: str, *, reset_required: bool, now: datetime) -> None:
+def _password_set(user: User, password: str, *, reset_required: bool, now: datetime, action: str) -> None:
+    """Sets the password and records `action` naming the fields that changed; call inside a transaction."""
+    before = audit.snapshot(user)
     user.set_password(password)
     user.password_reset_required = reset_required
     user.last_password_change = now
     user.failed_login_count = 0
     user.locked_until = None
     user.save(update_fields=_CREDENTIAL_FIELDS)
+    audit.record(action, target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user)))
 
 
 def password_admin_reset(*, user: User, password: str | None = None, require_change: bool = True) -> str:
@@ -152,7 +179,9 @@ def password_admin_reset(*, user: User, password: str | None = None, require_cha
         password = temporary_password_generate()
     else:
         ensure_password_allowed(password, field="password", user=user)
-    _password_set(user, password, reset_required=require_change, now=timezone.now())
+    with transaction.atomic():
+        _password_set(user, password, reset_required=require_change, now=timezone.now(),
+                      action="password.admin_reset")
     logger.info("Password of user %s reset by an administrator", user.pk)
     return password
 
@@ -165,15 +194,19 @@ def password_change(*, user: User, current_password: str, new_password: str) -> 
     Raises ValidationFailed("Current password is incorrect") or ValidationFailed(errors.new_password).
     """
     now = timezone.now()
-    if not login_attempt_claim(user=user, now=now).claimed:
+    claim = login_attempt_claim(user=user, now=now)
+    if not claim.claimed:
         make_password(current_password)
+        audit.record_alone("password.change_failure", target=user)
         raise ValidationFailed(CURRENT_PASSWORD_INCORRECT)
     if not user.check_password(current_password):
+        _attempt_failed(user, claim, action="password.change_failure")
         logger.info("Password change refused for user %s: wrong current password", user.pk)
         raise ValidationFailed(CURRENT_PASSWORD_INCORRECT)
     _login_attempt_succeeded(user)
     ensure_password_allowed(new_password, field="new_password", user=user)
-    _password_set(user, new_password, reset_required=False, now=now)
+    with transaction.atomic():
+        _password_set(user, new_password, reset_required=False, now=now, action="password.change")
     logger.info("Password of user %s changed", user.pk)
 
 
@@ -200,6 +233,7 @@ def password_reset_request(*, email: str) -> None:
         row = PasswordResetCode(user=user, expires_at=timezone.now() + timedelta(minutes=ttl_minutes))
         row.code_hash = _code_hash(row.pk, code)
         row.save()
+        audit.record("password.reset_request", target=user)
     logger.info("Password reset code issued for user %s", user.pk)
     # Sent off the request thread: an answer that waited for SMTP would take measurably longer for a known
     # account than for an unknown one, and so reveal which emails exist.
@@ -220,19 +254,24 @@ def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:
     ensure_password_allowed(new_password, field="new_password")
     now = timezone.now()
     user = selectors.user_by_email(email)
-    if user is None or not user.is_active:
+    if user is None:
         raise ValidationFailed(INVALID_RESET)
     row = PasswordResetCode.objects.filter(user=user, used_at__isnull=True).order_by("-created_at").first()
-    if row is None:
+    if not user.is_active or row is None:
+        audit.record_alone("password.reset_failure", target=user)
         raise ValidationFailed(INVALID_RESET)
-    attempt_taken = PasswordResetCode.objects.filter(
-        pk=row.pk, used_at__isnull=True, expires_at__gt=now, attempts__lt=settings.PASSWORD_RESET_OTP_MAX_ATTEMPTS
-    ).update(attempts=F("attempts") + 1)
-    if not attempt_taken or not hmac.compare_digest(_code_hash(row.pk, code), row.code_hash):
+    with transaction.atomic():
+        attempt_taken = PasswordResetCode.objects.filter(
+            pk=row.pk, used_at__isnull=True, expires_at__gt=now, attempts__lt=settings.PASSWORD_RESET_OTP_MAX_ATTEMPTS
+        ).update(attempts=F("attempts") + 1)
+        accepted = bool(attempt_taken) and hmac.compare_digest(_code_hash(row.pk, code), row.code_hash)
+        if not accepted:
+            audit.record("password.reset_failure", target=user)
+    if not accepted:
         logger.info("Password reset refused for user %s: invalid, expired or exhausted code", user.pk)
         raise ValidationFailed(INVALID_RESET)
     with transaction.atomic():
         if not PasswordResetCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
             raise ValidationFailed(INVALID_RESET)  # a concurrent confirm used it first
-        _password_set(user, new_password, reset_required=False, now=now)
+        _password_set(user, new_password, reset_required=False, now=now, action="password.reset_confirm")
     logger.info("Password of user %s reset with an emailed code", user.pk)

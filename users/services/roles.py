@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from django.conf import settings
 
+from identity import audit
 from identity.clients import guardian
 from identity.clients.base import ServiceConflict, ServiceRejected
 from identity.exceptions import Conflict, NotFound, Unavailable, ValidationFailed
@@ -58,7 +59,8 @@ def user_role_get(*, user, token: str, user_role_id: str) -> dict:
 
 
 def user_role_assign(*, user, token: str, company_id, role_id: str) -> dict:
-    """Assigns a role of the caller's company (or a global one) to the user in Guardian and returns the assignment.
+    """Assigns a role of the caller's company (or a global one) to the user in Guardian, records
+    `user_role.assign` once Guardian has, and returns the assignment.
 
     Raises ValidationFailed for a missing, unknown or foreign role, Conflict when already assigned, Unavailable
     when Guardian is disabled, and the client's ServiceUnavailable when it cannot be used.
@@ -74,18 +76,22 @@ def user_role_assign(*, user, token: str, company_id, role_id: str) -> dict:
         company = role.get("company_id") if role is not None else None
         if role is None or (company is not None and not _same_id(company, company_id)):
             raise ValidationFailed(INVALID_ROLE)
-        return guardian.create_user_role(token=token, user_id=str(user.pk), role_id=role_id)
+        assignment = guardian.create_user_role(token=token, user_id=str(user.pk), role_id=role_id)
     except ServiceRejected:
         raise ValidationFailed(INVALID_ROLE) from None
     except ServiceConflict:
         raise Conflict(f"Role '{role_id}' already assigned to user") from None
+    audit.record_alone("user_role.assign", target=user)
+    return assignment
 
 
 def user_role_remove(*, user, token: str, user_role_id: str) -> None:
-    """Removes the user's assignment `user_role_id` in Guardian; NotFound when it is missing or another user's."""
+    """Removes the user's assignment `user_role_id` in Guardian and records `user_role.remove`; NotFound when it
+    is missing or another user's."""
     user_role_get(user=user, token=token, user_role_id=user_role_id)
     if not guardian.delete_user_role(token=token, user_role_id=user_role_id):
         raise NotFound(USER_ROLE_NOT_FOUND)
+    audit.record_alone("user_role.remove", target=user)
 
 
 def user_policy_list(*, user, token: str) -> list[dict]:

@@ -5,11 +5,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from rest_framework_simplejwt.backends import TokenBackend
 
+from identity.management.base import IdentityCommand
 
-class Command(BaseCommand):
+
+class Command(IdentityCommand):
     help = "Print an access token (HS256, signed with JWT_SECRET) for the user with this email."
 
     def add_arguments(self, parser):

@@ -3,16 +3,17 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from identity.management.base import IdentityCommand
 from identity.models import AuditEvent
 
 BATCH_SIZE = 5000
 
 
-class Command(BaseCommand):
+class Command(IdentityCommand):
     help = "Deletes audit events older than N days (default AUDIT_RETENTION_DAYS), in batches, and prints how many."
 
     def add_arguments(self, parser):

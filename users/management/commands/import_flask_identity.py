@@ -3,17 +3,17 @@ Flask Identity Service into this one (README, "Moving from the Flask service")."
 
 import uuid
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from identity.context import acting
+from identity.management.base import IdentityCommand
 from identity.progress import CommandProgress
 from users.services import flask_import
 
 
-class Command(BaseCommand):
+class Command(IdentityCommand):
     help = (
         "Imports companies, organization units, positions, users (with their password hashes), customers and "
         "subcontractors from the Flask service's database (PostgreSQL or SQLite), keeping ids, file ids and "
@@ -45,8 +45,7 @@ class Command(BaseCommand):
         plan = flask_import.import_plan(source, company_id=company_id)
         failures = []
         if not dry_run:
-            with acting(source="command"):
-                failures = flask_import.import_apply(plan, task=CommandProgress(self.stderr).task)
+            failures = flask_import.import_apply(plan, task=CommandProgress(self.stderr).task)
         self._report(plan, dry_run=dry_run, failures=failures)
         if failures:
             raise CommandError(f"{len(failures)} companies could not be written and were left as they were")

@@ -4,14 +4,13 @@ import getpass
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
-from identity import audit
-from identity.context import acting
 from identity.exception_handler import normalise_errors
 from identity.exceptions import DomainError
+from identity.management.base import IdentityCommand
 from users.services import accounts
 from users.api.serializers import bootstrap_representation, validate_bootstrap
 
@@ -27,7 +26,7 @@ OPTIONS = {
 }
 
 
-class Command(BaseCommand):
+class Command(IdentityCommand):
     help = (
         "Creates a company, its 'default organization' unit, an 'Administrator' position and the first admin "
         "holding it (as POST /init-db does, but also on an initialised database). Missing values are prompted "
@@ -56,10 +55,11 @@ class Command(BaseCommand):
                 body[target][field] = value
         try:
             company_data, user_data = validate_bootstrap(body)
-            with acting(source="command"), transaction.atomic():
+            with transaction.atomic():
                 result = accounts.tenant_bootstrap(company_data=company_data, user_data=user_data)
                 if options["superuser"]:
-                    _make_superuser(result.user)
+                    accounts.user_update(user=result.user, data={},
+                                         staff_flags={"is_staff": True, "is_superuser": True})
         except ValidationError as exc:
             raise CommandError(_describe("Invalid input", normalise_errors(exc.detail))) from None
         except DomainError as exc:
@@ -88,14 +88,6 @@ class Command(BaseCommand):
         if not value:
             raise CommandError(f"{flag} is required.")
         return value
-
-
-def _make_superuser(user) -> None:
-    """Staff and superuser, recorded as the update it is (inside the bootstrap's transaction)."""
-    before = audit.snapshot(user)
-    user.is_staff = user.is_superuser = True
-    user.save(update_fields=["is_staff", "is_superuser", "updated_at"])
-    audit.record("user.update", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user)))
 
 
 def _describe(message: str, errors: dict) -> str:

@@ -1,13 +1,14 @@
 """`manage.py reset_password <email> [--password PASSWORD]`: the admin password reset from the shell."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from identity.exceptions import ValidationFailed
+from identity.management.base import IdentityCommand
 from users import selectors
 from users.services import passwords
 
 
-class Command(BaseCommand):
+class Command(IdentityCommand):
     help = ("Resets a user's password (any company): prints a new temporary password, or sets --password. "
             "The user must change it at the next login unless --no-change-required is given.")
 

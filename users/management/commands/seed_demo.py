@@ -4,15 +4,15 @@ import json
 import time
 import uuid
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from identity.exceptions import DomainError
-from identity.context import acting
+from identity.management.base import IdentityCommand
 from identity.progress import CommandProgress
 from users.services import seeding
 
 
-class Command(BaseCommand):
+class Command(IdentityCommand):
     help = (
         "Fills a company (--company) or a new one (--company-name, or a generated name) with demo data: a unit tree "
         "of several levels with positions, users holding them (en/fr names, emails, phones), customers and "
@@ -52,24 +52,23 @@ class Command(BaseCommand):
                 raise CommandError(f"Cannot write the manifest: {exc}") from None
         progress = CommandProgress(self.stderr)
         started = time.monotonic()
-        with acting(source="command"):
-            try:
-                result = seeding.demo_seed(
-                    users=users,
-                    units=options["units"] if options["units"] is not None else max(1, users // 100),
-                    customers=options["customers"] if options["customers"] is not None else users // 100,
-                    subcontractors=options["subcontractors"] if options["subcontractors"] is not None else users // 200,
-                    company_id=company_id, company_name=options["company_name"], password=options["password"],
-                    batch_size=max(1, options["batch_size"]), task=progress.task,
-                )
-                if manifest_file is not None:
-                    json.dump(result.manifest(), manifest_file)
-            except DomainError as exc:
-                details = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in (exc.errors or {}).items())
-                raise CommandError(f"{exc.message}: {details}" if details else exc.message) from None
-            finally:
-                if manifest_file is not None:
-                    manifest_file.close()
+        try:
+            result = seeding.demo_seed(
+                users=users,
+                units=options["units"] if options["units"] is not None else max(1, users // 100),
+                customers=options["customers"] if options["customers"] is not None else users // 100,
+                subcontractors=options["subcontractors"] if options["subcontractors"] is not None else users // 200,
+                company_id=company_id, company_name=options["company_name"], password=options["password"],
+                batch_size=max(1, options["batch_size"]), task=progress.task,
+            )
+            if manifest_file is not None:
+                json.dump(result.manifest(), manifest_file)
+        except DomainError as exc:
+            details = "; ".join(f"{name}: {' '.join(texts)}" for name, texts in (exc.errors or {}).items())
+            raise CommandError(f"{exc.message}: {details}" if details else exc.message) from None
+        finally:
+            if manifest_file is not None:
+                manifest_file.close()
         self.stdout.write(
             f"Seeded company '{result.company.name}' ({result.company.pk}) in {time.monotonic() - started:.1f} s: "
             f"{len(result.users)} users, {len(result.units)} organization units, {len(result.positions)} positions, "
