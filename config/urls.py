@@ -1,4 +1,4 @@
-"""Root URLs: the contract's paths, the docs and the admin."""
+"""Root URLs: the API's paths (docs/behaviour.md), the docs and the admin."""
 
 from django.contrib import admin
 from django.urls import include, path, re_path

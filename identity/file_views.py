@@ -1,4 +1,4 @@
-"""The HTTP half of avatars and logos (contract §8): `POST · GET · DELETE /<owners>/{id}/<avatar|logo>`."""
+"""The HTTP half of avatars and logos (docs/behaviour.md §8): `POST · GET · DELETE /<owners>/{id}/<avatar|logo>`."""
 
 import hashlib
 

@@ -101,7 +101,7 @@ class BodySizeLimitMiddleware:
 
 
 def _known_path(path: str) -> bool:
-    # An unknown path answers 404 before 413 (contract §1.5).
+    # An unknown path answers 404 before 413 (docs/behaviour.md §1.5).
     try:
         match = resolve(path)
     except Resolver404:

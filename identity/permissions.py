@@ -1,4 +1,4 @@
-"""Authorization: every protected request is checked once with Guardian (contract §3)."""
+"""Authorization: every protected request is checked once with Guardian (docs/behaviour.md §3)."""
 
 from django.conf import settings
 from rest_framework import exceptions, permissions

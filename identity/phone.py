@@ -1,4 +1,4 @@
-"""The phone-number rule of the contract (§6.1)."""
+"""The phone-number rule (docs/behaviour.md §6.1)."""
 
 import re
 

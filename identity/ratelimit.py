@@ -1,4 +1,5 @@
-"""Rate limits of the public credential endpoints (contract §7.7): the client-IP key, counters, the 429 answer."""
+"""Rate limits of the public credential endpoints (docs/behaviour.md §7.7): the client-IP key, counters, the 429
+answer."""
 
 import ipaddress
 import json
@@ -84,7 +85,7 @@ def json_email(request) -> str:
     """The JSON body's `email`, stripped and lower-cased ("" when absent or unreadable).
 
     Read from the raw body: django-ratelimit's `post:` keys see form data only, and the limit is checked before
-    the body is parsed (contract §1.5), so a malformed body must not fail here.
+    the body is parsed (docs/behaviour.md §1.5), so a malformed body must not fail here.
     """
     try:
         body = json.loads(request.body or b"null")
@@ -118,7 +119,7 @@ def ip_rate_limit(group: str, rate_setting: str):
     """Decorator: limits a DRF handler (or DRF function view) per client IP, e.g.
     `@ip_rate_limit("init_db", "RATELIMIT_INIT_DB")` on an APIView's `post`. Over the limit it raises
     TooManyRequests, which DRF's exception handler answers with 429 and `Retry-After`. On a handler method the
-    check runs after authentication and the 405 decision, as contract §1.5 orders them.
+    check runs after authentication and the 405 decision, as docs/behaviour.md §1.5 orders them.
     """
 
     def decorator(handler):

@@ -52,7 +52,7 @@ def org_unit_positions(*, unit: OrganizationUnit) -> QuerySet:
     return position_list(company_id=unit.company_id).filter(organization_unit_id=unit.pk).order_by("title", "id")
 
 
-# The columns of the expanded shapes (contract §5): expansions load nothing more.
+# The columns of the expanded shapes (docs/behaviour.md §5): expansions load nothing more.
 UNIT_SUMMARY_FIELDS = ("id", "name", "description", "level", "parent_id", "path")
 POSITION_SUMMARY_FIELDS = ("id", "title", "description", "level", "organization_unit_id")
 

@@ -1,4 +1,4 @@
-"""Companies (contract §6.1 and the company rules of §4)."""
+"""Companies (docs/behaviour.md §6.1 and the company rules of §4)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""`/companies/{company_id}/logo` on local storage (contract §8): upload, read, replace, delete."""
+"""`/companies/{company_id}/logo` on local storage (docs/behaviour.md §8): upload, read, replace, delete."""
 
 import pytest
 

@@ -1,4 +1,5 @@
-"""Logos with USE_STORAGE_SERVICE=true (contract §8, integrations §3): the company's bucket, against the fake."""
+"""Logos with USE_STORAGE_SERVICE=true (docs/behaviour.md §8, docs/integrations.md §3): the company's bucket, against
+the fake."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""One assertion for every error body of the suite: the contract's envelope (§1.4)."""
+"""One assertion for every error body of the suite: the envelope of docs/behaviour.md §1.4."""
 
 
 def assert_error(response, status: int, message: str | None = None, *, fields: tuple[str, ...] = ()) -> dict:

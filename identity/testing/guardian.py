@@ -1,4 +1,5 @@
-"""Contract fake of the Guardian RBAC service (integrations.md §2): records calls, grants/denies, fails on demand."""
+"""Contract fake of the Guardian RBAC service (docs/integrations.md §2): records calls, grants/denies, fails on
+demand."""
 
 import threading
 import time

@@ -1,4 +1,4 @@
-"""Contract fake of the Storage service (integrations.md §3): in-memory files, bucket rules, failures on demand."""
+"""Contract fake of the Storage service (docs/integrations.md §3): in-memory files, bucket rules, failures on demand."""
 
 import threading
 import uuid

@@ -1,4 +1,4 @@
-"""Tokens as the Auth service issues them (integrations.md §1)."""
+"""Tokens as the Auth service issues them (docs/integrations.md §1)."""
 
 import datetime as dt
 import uuid

@@ -1,4 +1,4 @@
-"""Authentication by the `access_token` cookie or a Bearer token (contract §2)."""
+"""Authentication by the `access_token` cookie or a Bearer token (docs/behaviour.md §2)."""
 
 import datetime as dt
 import uuid

@@ -1,4 +1,4 @@
-"""The list grammar (contract §5), exercised on `/companies` through a caller that sees a single company, plus
+"""The list grammar (docs/behaviour.md §5), exercised on `/companies` through a caller that sees a single company, plus
 the collection machinery on a queryset of many companies."""
 
 import uuid

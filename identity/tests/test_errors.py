@@ -1,4 +1,4 @@
-"""The error envelope for every source, request ids and the early body-size limit (contract §1)."""
+"""The error envelope for every source, request ids and the early body-size limit (docs/behaviour.md §1)."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured

@@ -1,4 +1,4 @@
-"""Guardian check-access behaviour (contract §3): mapping of answers, timeouts, cache, disabled mode."""
+"""Guardian check-access behaviour (docs/behaviour.md §3): mapping of answers, timeouts, cache, disabled mode."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""`manage.py issue_token` (contract §12): a token the API accepts, shaped like the Auth service's."""
+"""`manage.py issue_token` (docs/behaviour.md §12): a token the API accepts, shaped like the Auth service's."""
 
 import io
 import time

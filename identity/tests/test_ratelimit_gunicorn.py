@@ -1,4 +1,5 @@
-"""Rate-limit counters are shared across gunicorn worker processes (contract §7.7: Redis, not per-process memory)."""
+"""Rate-limit counters are shared across gunicorn worker processes (docs/behaviour.md §7.7: Redis, not per-process
+memory)."""
 
 import time
 import uuid

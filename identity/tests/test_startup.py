@@ -1,4 +1,4 @@
-"""Start-up refusals (contract §11): outside development/testing a missing secret or URL stops the process."""
+"""Start-up refusals (docs/behaviour.md §11): outside development/testing a missing secret or URL stops the process."""
 
 import os
 import re

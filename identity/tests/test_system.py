@@ -1,4 +1,4 @@
-"""System endpoints (contract §10): health probes, version, config, OpenAPI and docs."""
+"""System endpoints (docs/behaviour.md §10): health probes, version, config, OpenAPI and docs."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""Positions over HTTP (contract §5, §6.5) and under their unit (`/organization_units/{id}/positions`)."""
+"""Positions over HTTP (docs/behaviour.md §5, §6.5) and under their unit (`/organization_units/{id}/positions`)."""
 
 import uuid
 

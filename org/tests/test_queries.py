@@ -1,4 +1,4 @@
-"""Query counts: lists, expansions and tree reads do not grow with the number of rows (contract §5, §6.4).
+"""Query counts: lists, expansions and tree reads do not grow with the number of rows (docs/behaviour.md §5, §6.4).
 
 Every request spends one query on the caller (authentication); the rest is counted per endpoint below.
 """

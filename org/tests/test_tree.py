@@ -1,4 +1,5 @@
-"""The unit tree (contract §6.4): path/level, moves of whole subtrees, cycles, the depth limit, cascading deletes."""
+"""The unit tree (docs/behaviour.md §6.4): path/level, moves of whole subtrees, cycles, the depth limit, cascading
+deletes."""
 
 import threading
 

@@ -1,4 +1,4 @@
-"""Organization units over HTTP (contract §5, §6.4): representation, validation, list grammar, expand."""
+"""Organization units over HTTP (docs/behaviour.md §5, §6.4): representation, validation, list grammar, expand."""
 
 import uuid
 

@@ -1,4 +1,5 @@
-"""`/customers/{customer_id}/logo` and `/subcontractors/{subcontractor_id}/logo` on local storage (contract §8)."""
+"""`/customers/{customer_id}/logo` and `/subcontractors/{subcontractor_id}/logo` on local storage (docs/behaviour.md
+§8)."""
 
 import pytest
 

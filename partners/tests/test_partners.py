@@ -1,4 +1,4 @@
-"""Customers and subcontractors (contract §6.2, §6.3, the collection grammar of §5 and tenancy of §4)."""
+"""Customers and subcontractors (docs/behaviour.md §6.2, §6.3, the collection grammar of §5 and tenancy of §4)."""
 
 import pytest
 

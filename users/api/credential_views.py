@@ -53,7 +53,7 @@ class InternalTokenRequired(permissions.BasePermission):
             return True
         provided = request.headers.get("X-Internal-Token", "")
         if not hmac.compare_digest(provided.encode(), expected.encode()):
-            # A caller without the token is limited per IP like any other (contract §7.7): guesses at the
+            # A caller without the token is limited per IP like any other (docs/behaviour.md §7.7): guesses at the
             # internal token are not free.
             _limit_verify_per_ip(request)
             raise InvalidInternalToken()

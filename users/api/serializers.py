@@ -95,7 +95,8 @@ class UserSerializer(KeyedSerializerMixin, StrictModelSerializer):
         return values
 
     def _avatar(self, upload) -> files.Upload:
-        """The `avatar` part, validated (contract §6.6): refused on create, 403 on another user than the caller."""
+        """The `avatar` part, validated (docs/behaviour.md §6.6): refused on create, 403 on another user than the
+        caller."""
         if self.instance is None:
             raise serializers.ValidationError([AVATAR_ON_CREATE])
         request = self.context.get("request")

@@ -1,4 +1,4 @@
-"""Password services (contract §7): verification with lockout, admin reset, change, and reset by emailed code;
+"""Password services (docs/behaviour.md §7): verification with lockout, admin reset, change, and reset by emailed code;
 each records its credential event (identity.audit)."""
 
 import contextvars
@@ -95,10 +95,9 @@ def login_attempt_claim(*, user: User, now: datetime | None = None) -> AttemptCl
     count afterwards) under the row's lock, so that concurrent attempts — in any worker or instance — are
     counted one after the other and no more than `LOCKOUT_MAX_FAILURES` ever reach the hasher.
 
-    Refuses (claimed=False, nothing counted, the lock not extended) while the account is locked (docs/behaviour.md
-    §7.2). An expired lock
-    restarts the counter at 1; the attempt that reaches `LOCKOUT_MAX_FAILURES` (0 disables locking) sets
-    `locked_until = now + LOCKOUT_SECONDS`.
+    Refuses (claimed=False, nothing counted, the lock not extended) while the account is locked
+    (docs/behaviour.md §7.2). An expired lock restarts the counter at 1; the attempt that reaches
+    `LOCKOUT_MAX_FAILURES` (0 disables locking) sets `locked_until = now + LOCKOUT_SECONDS`.
     """
     now = now or timezone.now()
     max_failures = settings.LOCKOUT_MAX_FAILURES

@@ -1,4 +1,4 @@
-"""The one password policy (contract §7.6), applied wherever a password is set."""
+"""The one password policy (docs/behaviour.md §7.6), applied wherever a password is set."""
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.password_validation import UserAttributeSimilarityValidator

@@ -1,4 +1,5 @@
-"""`/users/{user_id}/avatar` on local storage (contract §8): upload, read, replace, delete, the self-only rule."""
+"""`/users/{user_id}/avatar` on local storage (docs/behaviour.md §8): upload, read, replace, delete, the self-only
+rule."""
 
 import pytest
 

@@ -1,4 +1,5 @@
-"""Avatars with USE_STORAGE_SERVICE=true (contract §8, integrations §3), against the Storage contract fake."""
+"""Avatars with USE_STORAGE_SERVICE=true (docs/behaviour.md §8, docs/integrations.md §3), against the Storage contract
+fake."""
 
 import pytest
 
@@ -146,7 +147,7 @@ def test_deleting_a_user_is_not_blocked_by_storage(client_a, company_a, make_use
 
 
 class TopLevelIdStorage(FakeServer):
-    """A Storage answering `file_id` at the top level, as integrations §3 allows."""
+    """A Storage answering `file_id` at the top level, as docs/integrations.md §3 allows."""
 
     def handle(self, request):
         return 200, {"file_id": "top-level-id", "object_key": "users/x/avatars/x.png"}, {}

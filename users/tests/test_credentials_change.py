@@ -1,4 +1,5 @@
-"""Change password (§7.4), admin reset (§7.3) and `manage.py reset_password`, with the contract table."""
+"""Change password (docs/behaviour.md §7.4), admin reset (§7.3) and `manage.py reset_password`, with the contract
+table."""
 
 import io
 import string

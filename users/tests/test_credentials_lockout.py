@@ -1,4 +1,4 @@
-"""Lockout after repeated failed verifications (contract §7.2), counted atomically."""
+"""Lockout after repeated failed verifications (docs/behaviour.md §7.2), counted atomically."""
 
 import threading
 import time

@@ -1,4 +1,4 @@
-"""Reset by emailed code (contract §7.5), delivered to a real SMTP server on 127.0.0.1."""
+"""Reset by emailed code (docs/behaviour.md §7.5), delivered to a real SMTP server on 127.0.0.1."""
 
 import logging
 import re

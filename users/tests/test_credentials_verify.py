@@ -1,4 +1,4 @@
-"""`POST /verify_password` (contract §7.1) and the stored-hash formats of §7.6."""
+"""`POST /verify_password` (docs/behaviour.md §7.1) and the stored-hash formats of §7.6."""
 
 import hashlib
 import secrets

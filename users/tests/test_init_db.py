@@ -1,4 +1,5 @@
-"""`GET|POST /init-db` (contract §10): public, one shot, one transaction, exactly one winner under concurrency."""
+"""`GET|POST /init-db` (docs/behaviour.md §10): public, one shot, one transaction, exactly one winner under
+concurrency."""
 
 import threading
 

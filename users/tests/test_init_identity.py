@@ -1,4 +1,4 @@
-"""`manage.py init_identity` (contract §12): flags or prompts, --json, a further tenant, clear failures."""
+"""`manage.py init_identity` (docs/behaviour.md §12): flags or prompts, --json, a further tenant, clear failures."""
 
 import io
 import json

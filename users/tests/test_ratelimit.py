@@ -1,4 +1,4 @@
-"""Rate limits of the credential endpoints (contract §7.7) and the client-IP key behind trusted proxies."""
+"""Rate limits of the credential endpoints (docs/behaviour.md §7.7) and the client-IP key behind trusted proxies."""
 
 import time
 

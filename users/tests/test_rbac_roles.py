@@ -1,4 +1,5 @@
-"""`/users/{user_id}/roles` and `/users/{user_id}/roles/{user_role_id}`: views onto Guardian's assignments (§9)."""
+"""`/users/{user_id}/roles` and `/users/{user_id}/roles/{user_role_id}`: views onto Guardian's assignments
+(docs/behaviour.md §9)."""
 
 import uuid
 

@@ -1,4 +1,4 @@
-"""Users: representation, create, validation, conflicts, PUT/PATCH and DELETE (contract §6.6, §4)."""
+"""Users: representation, create, validation, conflicts, PUT/PATCH and DELETE (docs/behaviour.md §6.6, §4)."""
 
 import uuid
 from datetime import timedelta

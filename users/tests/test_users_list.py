@@ -1,4 +1,5 @@
-"""The user list and `/positions/{position_id}/users`: filters, sort, search, expand, query counts (§5, §6.6)."""
+"""The user list and `/positions/{position_id}/users`: filters, sort, search, expand, query counts (docs/behaviour.md
+§5, §6.6)."""
 
 import uuid
 

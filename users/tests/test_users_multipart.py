@@ -1,4 +1,5 @@
-"""Users over multipart/form-data (contract §6.6): strings, booleans, empty = null, absent kept, the `avatar` part."""
+"""Users over multipart/form-data (docs/behaviour.md §6.6): strings, booleans, empty = null, absent kept, the `avatar`
+part."""
 
 import pytest
 

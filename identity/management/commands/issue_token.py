@@ -21,14 +21,14 @@ class Command(IdentityCommand):
     def handle(self, *args, email: str, minutes: int, **options):
         if minutes < 1:
             raise CommandError("--minutes must be at least 1")
-        # A cross-tenant lookup by email, as the login flow does (contract §4).
+        # A cross-tenant lookup by email, as the login flow does (docs/behaviour.md §4).
         user = get_user_model().objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise CommandError(f"No user with email {email!r}")
         if not user.is_active:
             raise CommandError(f"User {email!r} is inactive: the API would refuse its token")
         expires = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes)
-        # The claims the Auth service puts in its access tokens (integrations.md §1).
+        # The claims the Auth service puts in its access tokens (docs/integrations.md §1).
         claims = {
             "sub": str(user.pk),
             "email": user.email,
