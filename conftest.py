@@ -32,6 +32,18 @@ def _secret_watch(request, monkeypatch):
     request.node.stash[SECRETS] = watch
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` are skipped when the suite runs on another database (SQLite)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (the PostgreSQL run of .ci/run)")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
     """After a test that passed, while its database is still there: no audit event it wrote holds a password,
