@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test venv migrate lock clean
+.PHONY: run test lint format venv migrate lock clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,17 @@ run: migrate
 
 test: $(STAMP)
 	APP_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff (lint, import order, format) and mypy, as configured in pyproject.toml; CI runs it before the tests.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+# Applies ruff's fixes and formatting.
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # Regenerates the pinned set CI installs from the lower bounds in pyproject.toml.
 lock:

@@ -13,8 +13,13 @@ from identity.testing.storage import StorageFake
 from identity.testing.tokens import make_token
 
 SECRETS = pytest.StashKey[SecretWatch]()
-DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
-                     "live_server"}
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
 
 FAST_HASHERS = [
     "django.contrib.auth.hashers.MD5PasswordHasher",
@@ -119,9 +124,14 @@ def _company(name: str):
 def _user(company, email: str, **fields):
     from users.models import User
 
-    return User.objects.create_user(email=email, password=PASSWORD, company=company,
-                                    first_name=fields.pop("first_name", "Alpha"),
-                                    last_name=fields.pop("last_name", "Tester"), **fields)
+    return User.objects.create_user(
+        email=email,
+        password=PASSWORD,
+        company=company,
+        first_name=fields.pop("first_name", "Alpha"),
+        last_name=fields.pop("last_name", "Tester"),
+        **fields,
+    )
 
 
 @pytest.fixture
@@ -189,8 +199,14 @@ def _directory(company, user) -> dict:
     position = Position.objects.create(company=company, title="Engineer", organization_unit=unit)
     customer = Customer.objects.create(company=company, name="Client", email=f"client@{company.name}.test")
     subcontractor = Subcontractor.objects.create(company=company, name="Supplier")
-    return {"company": str(company.pk), "user": str(user.pk), "unit": str(unit.pk), "position": str(position.pk),
-            "customer": str(customer.pk), "subcontractor": str(subcontractor.pk)}
+    return {
+        "company": str(company.pk),
+        "user": str(user.pk),
+        "unit": str(unit.pk),
+        "position": str(position.pk),
+        "customer": str(customer.pk),
+        "subcontractor": str(subcontractor.pk),
+    }
 
 
 @pytest.fixture

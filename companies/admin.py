@@ -15,8 +15,21 @@ class CompanyAdmin(CompanyScopedAdmin):
     list_filter = ("country", "has_logo", "created_at")
     search_fields = ("name", "description", "email")
     ordering = ("name", "id")
-    fields = ("name", "description", "website", "phone_number", "email", "address", "postal_code", "city",
-              "country", "logo_file_id", "has_logo", "created_at", "updated_at")
+    fields = (
+        "name",
+        "description",
+        "website",
+        "phone_number",
+        "email",
+        "address",
+        "postal_code",
+        "city",
+        "country",
+        "logo_file_id",
+        "has_logo",
+        "created_at",
+        "updated_at",
+    )
     readonly_fields = ("logo_file_id", "has_logo", "created_at", "updated_at")
 
     def has_add_permission(self, request):

@@ -11,7 +11,15 @@ from identity.exceptions import Conflict
 from identity.services import delete_row, insert_row, save_changes
 
 COMPANY_FIELDS = (
-    "name", "description", "website", "phone_number", "email", "address", "postal_code", "city", "country",
+    "name",
+    "description",
+    "website",
+    "phone_number",
+    "email",
+    "address",
+    "postal_code",
+    "city",
+    "country",
 )
 
 
@@ -54,4 +62,3 @@ def company_delete(*, company: Company, token: str | None = None) -> None:
             raise Conflict("Company still has users or organization units")
         delete_row(locked)
     files.remove(location, file_id, token=token)
-

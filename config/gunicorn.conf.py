@@ -51,7 +51,8 @@ limit_request_fields = 100
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(
-        prefix="identity-metrics-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
+        prefix="identity-metrics-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None
+    )
 
 
 def on_starting(server):
@@ -85,15 +86,25 @@ def post_worker_init(worker):
     import io
 
     environ = {
-        "REQUEST_METHOD": "GET", "PATH_INFO": "/health", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1", "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(), "wsgi.errors": io.StringIO(), "wsgi.version": (1, 0),
-        "wsgi.multithread": True, "wsgi.multiprocess": True, "wsgi.run_once": False,
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/health",
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
     }
     try:
         for _ in worker.wsgi(environ, lambda status, headers, exc_info=None: None):
             pass
-    except Exception:  # noqa: BLE001 - warming is best effort; the worker serves (and reports) errors itself
+    except Exception:
         worker.log.warning("Worker warm-up request failed", exc_info=True)
     gc.collect()
     gc.freeze()

@@ -53,8 +53,19 @@ class AuditEventAdmin(CompanyScopedAdmin):
     date_hierarchy = None
     ordering = ("-created_at", "-id")
     show_full_result_count = False  # no second COUNT over the whole table
-    fields = ("created_at", "company_id", "action", "object_type", "object_id", "changed_fields", "actor_id",
-              "actor_email", "source", "ip", "request_id")
+    fields = (
+        "created_at",
+        "company_id",
+        "action",
+        "object_type",
+        "object_id",
+        "changed_fields",
+        "actor_id",
+        "actor_email",
+        "source",
+        "ip",
+        "request_id",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request):

@@ -21,8 +21,14 @@ from identity.context import acting
 from identity.exceptions import DomainError
 
 COMPANY_MODEL = "companies.company"
-_SEALED = ("get_queryset", "get_field_queryset", "get_list_filter", "_get_obj_does_not_exist_redirect",
-           "get_search_results", "delete_queryset")
+_SEALED = (
+    "get_queryset",
+    "get_field_queryset",
+    "get_list_filter",
+    "_get_obj_does_not_exist_redirect",
+    "get_search_results",
+    "delete_queryset",
+)
 
 
 def company_lookup(model) -> str | None:
@@ -119,8 +125,9 @@ class ServiceForm(forms.ModelForm):
     def _post_clean(self):
         if self._errors:
             return
-        serializer = self.serializer_class(None if self.adding else self.instance, data=self.api_payload(),
-                                           partial=not self.adding)
+        serializer = self.serializer_class(
+            None if self.adding else self.instance, data=self.api_payload(), partial=not self.adding
+        )
         if not serializer.is_valid():
             self._add_errors(serializer.errors)
             return
@@ -196,8 +203,9 @@ class CompanyScopedAdmin(admin.ModelAdmin):
     # --- writes -------------------------------------------------------------------------
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"model_admin": self, "request": request,
-                                             "serializer_class": self.serializer_class})
+        return type(
+            form.__name__, (form,), {"model_admin": self, "request": request, "serializer_class": self.serializer_class}
+        )
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

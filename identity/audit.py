@@ -15,12 +15,23 @@ from identity.models import AuditEvent
 OBJECT_TYPES = ("company", "customer", "subcontractor", "organization_unit", "position", "user")
 ACTIONS = (
     *(f"{kind}.{verb}" for kind in OBJECT_TYPES for verb in ("create", "update", "delete")),
-    *(f"{owner}.{verb}" for owner in ("user_avatar", "company_logo", "customer_logo", "subcontractor_logo")
-      for verb in ("upload", "delete")),
-    "user_role.assign", "user_role.remove",
-    "password.verify_success", "password.verify_failure", "password.lockout", "password.unlock",
-    "password.admin_reset", "password.change", "password.change_failure", "password.reset_request",
-    "password.reset_confirm", "password.reset_failure",
+    *(
+        f"{owner}.{verb}"
+        for owner in ("user_avatar", "company_logo", "customer_logo", "subcontractor_logo")
+        for verb in ("upload", "delete")
+    ),
+    "user_role.assign",
+    "user_role.remove",
+    "password.verify_success",
+    "password.verify_failure",
+    "password.lockout",
+    "password.unlock",
+    "password.admin_reset",
+    "password.change",
+    "password.change_failure",
+    "password.reset_request",
+    "password.reset_confirm",
+    "password.reset_failure",
 )
 
 # Never part of `changed_fields`: the key, bookkeeping timestamps, the tenant, and derived columns (a unit's
@@ -65,8 +76,9 @@ def record_create(target: models.Model) -> AuditEvent:
 def record_update(target: models.Model, before: Mapping) -> AuditEvent | None:
     """`<object_type>.update` of `target` against its `snapshot` taken `before` the change; nothing when no field
     really changed."""
-    return record(f"{object_type_of(target)}.update", target=target,
-                  changed_fields=changed_fields(before, snapshot(target)))
+    return record(
+        f"{object_type_of(target)}.update", target=target, changed_fields=changed_fields(before, snapshot(target))
+    )
 
 
 def record_delete(target: models.Model) -> AuditEvent:
@@ -100,8 +112,11 @@ def record_many(entries: Iterable[tuple[str, models.Model, Iterable[str]]]) -> i
     """`record()` for many (action, target, changed_fields) entries at once, in one INSERT per batch: for the bulk
     commands (seed_demo, import_flask_identity), whose rows are written in batches too. Same rules as `record`;
     returns how many events were written."""
-    events = [event for action, target, fields in entries
-              if (event := _event(action, target=target, changed_fields=fields)) is not None]
+    events = [
+        event
+        for action, target, fields in entries
+        if (event := _event(action, target=target, changed_fields=fields)) is not None
+    ]
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return len(events)
 

@@ -9,8 +9,20 @@ from identity.routers import Router
 from identity.serializers import iso_datetime, str_or_none
 from identity.viewsets import CompanyScopedViewSet
 
-EVENT_KEYS = ("id", "created_at", "request_id", "company_id", "actor_id", "actor_email", "ip", "source", "action",
-              "object_type", "object_id", "changed_fields")
+EVENT_KEYS = (
+    "id",
+    "created_at",
+    "request_id",
+    "company_id",
+    "actor_id",
+    "actor_email",
+    "ip",
+    "source",
+    "action",
+    "object_type",
+    "object_id",
+    "changed_fields",
+)
 
 
 class AuditEventFilterSet(CollectionFilterSet):

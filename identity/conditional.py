@@ -96,14 +96,22 @@ def lock_company_then_row(queryset, *, pk, company_id):
 
 
 # --- OpenAPI ----------------------------------------------------------------------------------------
-ETAG_HEADER = {"ETag": {"schema": {"type": "string"},
-                        "description": "Tag of this representation; send it in If-None-Match or If-Match"}}
+ETAG_HEADER = {
+    "ETag": {
+        "schema": {"type": "string"},
+        "description": "Tag of this representation; send it in If-None-Match or If-Match",
+    }
+}
 IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match", str, OpenApiParameter.HEADER,
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
     description="A tag of an earlier answer (or `*`): 304 without a body when it is still the current one",
 )
 IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER,
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
     description="The tag of the representation the write is based on (or `*`): 412 and nothing written when it "
     "is no longer current; without the header the write is unconditional",
 )
@@ -111,8 +119,10 @@ PRECONDITION_FAILED = {
     "description": "Precondition failed: the If-Match tag is not the current one",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
-NOT_MODIFIED = {"description": "Not modified: the If-None-Match tag is the current one (no body)",
-                "headers": ETAG_HEADER}
+NOT_MODIFIED = {
+    "description": "Not modified: the If-None-Match tag is the current one (no body)",
+    "headers": ETAG_HEADER,
+}
 
 
 class ConditionalAutoSchema(AutoSchema):

@@ -3,8 +3,8 @@
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django_ratelimit.exceptions import Ratelimited
@@ -88,16 +88,25 @@ def to_response(exc) -> tuple[int, dict, dict] | None:
         if isinstance(detail, dict):
             return 400, envelope("Validation error", normalise_errors(detail)), headers
         texts = _texts(detail)
-        return 400, envelope(texts[0] if len(texts) == 1 else "Validation error",
-                             None if len(texts) == 1 else {"non_field_errors": texts}), headers
+        return (
+            400,
+            envelope(
+                texts[0] if len(texts) == 1 else "Validation error",
+                None if len(texts) == 1 else {"non_field_errors": texts},
+            ),
+            headers,
+        )
     if isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         detail = str(exc.detail)
         if isinstance(exc, drf.NotAuthenticated) and detail == drf.NotAuthenticated.default_detail:
             detail = "Missing or invalid JWT token"
         return 401, envelope(detail), {"WWW-Authenticate": "Bearer"}
     if isinstance(exc, drf.ParseError):
-        return 400, envelope("Malformed request body" if exc.detail == drf.ParseError.default_detail
-                             else _plain(exc.detail)), headers
+        return (
+            400,
+            envelope("Malformed request body" if exc.detail == drf.ParseError.default_detail else _plain(exc.detail)),
+            headers,
+        )
     if isinstance(exc, drf.Throttled):
         return 429, envelope("Too many requests"), {"Retry-After": str(max(1, math.ceil(exc.wait or 1)))}
     if isinstance(exc, drf.APIException):

@@ -37,10 +37,14 @@ def image_action(model):
     GET bytes, DELETE."""
     slot = model.image_slot
     field, component = slot.field, slot.resource.title().replace("_", "")
-    uploaded = inline_serializer(f"{component}Uploaded", {
-        "message": serializers.CharField(), slot.id_field: serializers.CharField(),
-        slot.flag_field: serializers.BooleanField(),
-    })
+    uploaded = inline_serializer(
+        f"{component}Uploaded",
+        {
+            "message": serializers.CharField(),
+            slot.id_field: serializers.CharField(),
+            slot.flag_field: serializers.BooleanField(),
+        },
+    )
     upload_body = inline_serializer(f"{component}Upload", {field: serializers.FileField()})
     only_self = " User avatars: only the user itself, else 403."
 
@@ -48,33 +52,59 @@ def image_action(model):
         return self.image(request)
 
     endpoint.__name__ = field
-    method = action(detail=True, methods=["get", "post", "delete"], url_path=field,
-                    guardian_resource=slot.resource, guardian_operations=OPERATIONS,
-                    parser_classes=[StrictMultiPartParser])(endpoint)
-    method = extend_schema(methods=["POST"], request={"multipart/form-data": upload_body},
-                           responses={201: uploaded}, summary=f"Upload the {field} (JPEG, PNG, GIF, BMP, WebP)",
-                           description=f"Multipart part `{field}`: a JPEG, PNG, GIF, BMP or WebP image judged "
-                           "from its bytes, at most MAX_AVATAR_SIZE_MB MiB; replaces the previous file."
-                           + only_self)(method)
-    method = extend_schema(methods=["GET"], request=None, responses={
-        **{(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes")
-           for media_type in sorted(files.CONTENT_TYPES.values())},
-        304: OpenApiResponse(description="Not modified (If-None-Match)"),
-    }, summary=f"The {field} image", description="The bytes with their stored Content-Type, "
-        "`Cache-Control: private, max-age=3600` and an ETag; a matching If-None-Match answers 304.")(method)
-    return extend_schema(methods=["DELETE"], request=None, responses={204: None},
-                         summary=f"Remove the {field}",
-                         description="Removes the file and clears the flag." + only_self)(method)
+    method = action(
+        detail=True,
+        methods=["get", "post", "delete"],
+        url_path=field,
+        guardian_resource=slot.resource,
+        guardian_operations=OPERATIONS,
+        parser_classes=[StrictMultiPartParser],
+    )(endpoint)
+    method = extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": upload_body},
+        responses={201: uploaded},
+        summary=f"Upload the {field} (JPEG, PNG, GIF, BMP, WebP)",
+        description=f"Multipart part `{field}`: a JPEG, PNG, GIF, BMP or WebP image judged "
+        "from its bytes, at most MAX_AVATAR_SIZE_MB MiB; replaces the previous file." + only_self,
+    )(method)
+    method = extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={
+            **{
+                (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The image bytes")
+                for media_type in sorted(files.CONTENT_TYPES.values())
+            },
+            304: OpenApiResponse(description="Not modified (If-None-Match)"),
+        },
+        summary=f"The {field} image",
+        description="The bytes with their stored Content-Type, "
+        "`Cache-Control: private, max-age=3600` and an ETag; a matching If-None-Match answers 304.",
+    )(method)
+    return extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={204: None},
+        summary=f"Remove the {field}",
+        description="Removes the file and clears the flag." + only_self,
+    )(method)
 
 
 def image_viewset(model, *, lookup_url_kwarg: str) -> type:
     """The viewset of the image `model` declares (`image_slot`): `/<owners>/{<lookup_url_kwarg>}/<field>`, for the
     app's router (`router.register("customers", image_viewset(Customer, lookup_url_kwarg="customer_id"))`)."""
     field = model.image_slot.field
-    return type(f"{model.__name__}{field.title()}ViewSet", (ImageViewSet,), {
-        "__module__": model.__module__, "queryset": model.objects.all(), "lookup_url_kwarg": lookup_url_kwarg,
-        field: image_action(model),
-    })
+    return type(
+        f"{model.__name__}{field.title()}ViewSet",
+        (ImageViewSet,),
+        {
+            "__module__": model.__module__,
+            "queryset": model.objects.all(),
+            "lookup_url_kwarg": lookup_url_kwarg,
+            field: image_action(model),
+        },
+    )
 
 
 class ImageViewSet(CompanySubresourceViewSet):
@@ -88,7 +118,7 @@ class ImageViewSet(CompanySubresourceViewSet):
 
     @property
     def no_file_message(self) -> str:
-        """"User has no avatar", "Customer has no logo", …"""
+        """ "User has no avatar", "Customer has no logo", …"""
         return f"{self.queryset.model._meta.verbose_name.capitalize()} has no {self.slot.field}"
 
     def image(self, request):
@@ -109,8 +139,14 @@ class ImageViewSet(CompanySubresourceViewSet):
             raise ValidationFailed(f"No {field} file provided")
         image = files.validate_image(upload, field=field)
         file_id = files.attach(owner, files.Upload(image, request.auth))
-        return Response({"message": f"{field.capitalize()} uploaded successfully", self.slot.id_field: file_id,
-                         self.slot.flag_field: True}, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "message": f"{field.capitalize()} uploaded successfully",
+                self.slot.id_field: file_id,
+                self.slot.flag_field: True,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
     def _download(self, request, owner):
         stored = files.load(files.location_of(owner), self._file_id(owner), token=request.auth)

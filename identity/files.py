@@ -139,7 +139,7 @@ def _local_name(location: Location, file_id: str) -> str | None:
         return None
     prefix = f"{file_id}."
     for name in names:
-        if name.startswith(prefix) and name[len(prefix):] in CONTENT_TYPES:
+        if name.startswith(prefix) and name[len(prefix) :] in CONTENT_TYPES:
             return f"{location.folder}/{name}"
     return None
 
@@ -196,15 +196,19 @@ def swap_file_id(owner, file_id: str | None, *, also: tuple[str, ...] = ()) -> s
     """
     model, slot = type(owner), type(owner).image_slot
     with transaction.atomic():
-        previous, had_file = (model.objects.select_for_update().values_list(slot.id_field, slot.flag_field)
-                              .get(pk=owner.pk))
+        previous, had_file = (
+            model.objects.select_for_update().values_list(slot.id_field, slot.flag_field).get(pk=owner.pk)
+        )
         setattr(owner, slot.id_field, file_id)
         setattr(owner, slot.flag_field, file_id is not None)
         owner.save(update_fields=[*also, slot.id_field, slot.flag_field, "updated_at"])
         before = {slot.id_field: previous, slot.flag_field: had_file}
         after = {slot.id_field: file_id, slot.flag_field: file_id is not None}
-        audit.record(f"{slot.resource}.{'delete' if file_id is None else 'upload'}", target=owner,
-                     changed_fields=audit.changed_fields(before, after))
+        audit.record(
+            f"{slot.resource}.{'delete' if file_id is None else 'upload'}",
+            target=owner,
+            changed_fields=audit.changed_fields(before, after),
+        )
     return previous
 
 

@@ -20,10 +20,14 @@ from rest_framework.views import APIView
 from identity.metrics import exposition
 from identity.version import VERSION
 
-_CHECK = inline_serializer("HealthCheck", {
-    "healthy": serializers.BooleanField(), "message": serializers.CharField(),
-    "response_time_ms": serializers.FloatField(required=False),
-})
+_CHECK = inline_serializer(
+    "HealthCheck",
+    {
+        "healthy": serializers.BooleanField(),
+        "message": serializers.CharField(),
+        "response_time_ms": serializers.FloatField(required=False),
+    },
+)
 
 
 def _check_database() -> dict:
@@ -32,18 +36,24 @@ def _check_database() -> dict:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception:  # noqa: BLE001 - any failure means unhealthy; the reason is not for the public
-        return {"healthy": False, "message": "Database connection failed",
-                "response_time_ms": round((time.perf_counter() - started) * 1000, 2)}
-    return {"healthy": True, "message": "Database connection successful",
-            "response_time_ms": round((time.perf_counter() - started) * 1000, 2)}
+    except Exception:
+        return {
+            "healthy": False,
+            "message": "Database connection failed",
+            "response_time_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+    return {
+        "healthy": True,
+        "message": "Database connection successful",
+        "response_time_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
 
 
 def _check_cache() -> dict:
     try:
         cache.set("health:ping", "1", 5)
         healthy = cache.get("health:ping") == "1"
-    except Exception:  # noqa: BLE001
+    except Exception:
         healthy = False
     return {"healthy": healthy, "message": "Cache reachable" if healthy else "Cache unreachable"}
 
@@ -54,15 +64,23 @@ class PublicProbe(APIView):
 
 
 class HealthView(PublicProbe):
-    @extend_schema(operation_id="health", responses={
-        (200, "application/json"): inline_serializer("Health", {
-            "status": serializers.CharField(), "service": serializers.CharField(),
-            "timestamp": serializers.DateTimeField(), "version": serializers.CharField(),
-            "environment": serializers.CharField(),
-            "checks": inline_serializer("HealthChecks", {"database": _CHECK}),
-        }),
-        (503, "application/json"): inline_serializer("Unhealthy", {"status": serializers.CharField()}),
-    })
+    @extend_schema(
+        operation_id="health",
+        responses={
+            (200, "application/json"): inline_serializer(
+                "Health",
+                {
+                    "status": serializers.CharField(),
+                    "service": serializers.CharField(),
+                    "timestamp": serializers.DateTimeField(),
+                    "version": serializers.CharField(),
+                    "environment": serializers.CharField(),
+                    "checks": inline_serializer("HealthChecks", {"database": _CHECK}),
+                },
+            ),
+            (503, "application/json"): inline_serializer("Unhealthy", {"status": serializers.CharField()}),
+        },
+    )
     def get(self, request):
         database = _check_database()
         healthy = database["healthy"]
@@ -78,25 +96,31 @@ class HealthView(PublicProbe):
 
 
 class LiveView(PublicProbe):
-    @extend_schema(operation_id="health_live",
-                   responses=inline_serializer("Live", {"status": serializers.CharField()}))
+    @extend_schema(operation_id="health_live", responses=inline_serializer("Live", {"status": serializers.CharField()}))
     def get(self, request):
         return Response({"status": "alive"})
 
 
 class ReadyView(PublicProbe):
-    @extend_schema(operation_id="health_ready", responses={
-        (200, "application/json"): inline_serializer("Ready", {
-            "status": serializers.CharField(),
-            "checks": inline_serializer("ReadyChecks", {"database": _CHECK, "cache": _CHECK}),
-        }),
-        (503, "application/json"): inline_serializer("NotReady", {"status": serializers.CharField()}),
-    })
+    @extend_schema(
+        operation_id="health_ready",
+        responses={
+            (200, "application/json"): inline_serializer(
+                "Ready",
+                {
+                    "status": serializers.CharField(),
+                    "checks": inline_serializer("ReadyChecks", {"database": _CHECK, "cache": _CHECK}),
+                },
+            ),
+            (503, "application/json"): inline_serializer("NotReady", {"status": serializers.CharField()}),
+        },
+    )
     def get(self, request):
         checks = {"database": _check_database(), "cache": _check_cache()}
         healthy = all(check["healthy"] for check in checks.values())
-        return Response({"status": "ready" if healthy else "not_ready", "checks": checks},
-                        status=200 if healthy else 503)
+        return Response(
+            {"status": "ready" if healthy else "not_ready", "checks": checks}, status=200 if healthy else 503
+        )
 
 
 class _AnyAccept(BaseContentNegotiation):
@@ -114,9 +138,12 @@ class MetricsView(PublicProbe):
 
     content_negotiation_class = _AnyAccept
 
-    @extend_schema(operation_id="metrics", responses={
-        (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Prometheus text exposition"),
-    })
+    @extend_schema(
+        operation_id="metrics",
+        responses={
+            (200, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description="Prometheus text exposition"),
+        },
+    )
     def get(self, request):
         token = settings.METRICS_TOKEN
         if token:

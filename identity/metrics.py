@@ -18,19 +18,32 @@ from prometheus_client import (
 # writes its samples to files there and a scrape adds up those of all workers.
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 
-REQUESTS = Counter("identity_http_requests", "HTTP requests answered, by route, method and status.",
-                   ["route", "method", "status"])
-REQUEST_SECONDS = Histogram("identity_http_request_duration_seconds", "Time to answer an HTTP request.",
-                            ["route", "method"],
-                            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-QUERIES = Counter("identity_database_queries", "Database queries run while answering requests, by outcome.",
-                  ["outcome"])
-QUERY_SECONDS = Histogram("identity_database_query_duration_seconds", "Time of one database query.",
-                          buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5))
-OUTSIDE_CALLS = Counter("identity_outside_calls", "Calls to Guardian and Storage, by service and outcome.",
-                        ["service", "outcome"])
-OUTSIDE_SECONDS = Histogram("identity_outside_call_duration_seconds", "Time of one call to an outside service.",
-                            ["service"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+REQUESTS = Counter(
+    "identity_http_requests", "HTTP requests answered, by route, method and status.", ["route", "method", "status"]
+)
+REQUEST_SECONDS = Histogram(
+    "identity_http_request_duration_seconds",
+    "Time to answer an HTTP request.",
+    ["route", "method"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+QUERIES = Counter(
+    "identity_database_queries", "Database queries run while answering requests, by outcome.", ["outcome"]
+)
+QUERY_SECONDS = Histogram(
+    "identity_database_query_duration_seconds",
+    "Time of one database query.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5),
+)
+OUTSIDE_CALLS = Counter(
+    "identity_outside_calls", "Calls to Guardian and Storage, by service and outcome.", ["service", "outcome"]
+)
+OUTSIDE_SECONDS = Histogram(
+    "identity_outside_call_duration_seconds",
+    "Time of one call to an outside service.",
+    ["service"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 

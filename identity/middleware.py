@@ -31,9 +31,14 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        tokens = [(request_id_var, request_id_var.set(request_id)), (company_id_var, company_id_var.set("-")),
-                  (user_id_var, user_id_var.set("-")), (source_var, source_var.set("api")),
-                  (ip_var, ip_var.set(client_ip(request))), (actor_var, actor_var.set(None))]
+        tokens = [
+            (request_id_var, request_id_var.set(request_id)),
+            (company_id_var, company_id_var.set("-")),
+            (user_id_var, user_id_var.set("-")),
+            (source_var, source_var.set("api")),
+            (ip_var, ip_var.set(client_ip(request))),
+            (actor_var, actor_var.set(None)),
+        ]
         try:
             response = self.get_response(request)
         finally:
@@ -73,8 +78,15 @@ class AccessLogMiddleware:
         if error:
             fields["error"] = error
             fields["host"] = request.META.get("HTTP_HOST", "")[:255]
-        access_logger.info("%s %s %s %.2fms%s", request.method, request.path, response.status_code,
-                           seconds * 1000, f" ({error})" if error else "", extra=fields)
+        access_logger.info(
+            "%s %s %s %.2fms%s",
+            request.method,
+            request.path,
+            response.status_code,
+            seconds * 1000,
+            f" ({error})" if error else "",
+            extra=fields,
+        )
         return response
 
     def process_exception(self, request, exception):

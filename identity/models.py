@@ -67,8 +67,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["company_id", "created_at", "id"], name="audit_company_created_idx"),
             models.Index(fields=["company_id", "action", "created_at"], name="audit_company_action_idx"),
-            models.Index(fields=["company_id", "object_type", "object_id", "created_at"],
-                         name="audit_company_object_idx"),
+            models.Index(
+                fields=["company_id", "object_type", "object_id", "created_at"], name="audit_company_object_idx"
+            ),
             models.Index(fields=["company_id", "actor_id", "created_at"], name="audit_company_actor_idx"),
             models.Index(fields=["company_id", "request_id"], name="audit_company_request_idx"),
             models.Index(fields=["company_id", "source", "created_at"], name="audit_company_source_idx"),

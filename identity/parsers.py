@@ -50,8 +50,9 @@ class StrictJSONParser(JSONParser):
 
 
 # Django's multipart parser decodes field names, values and file names with `errors="replace"`, which would store
-# U+FFFD in place of bytes that are not UTF-8 (docs/behaviour.md §1.2 wants a 400). Handing it this codec (UTF-8 that ignores the requested error
-# handler and stays strict) turns such a body into a UnicodeDecodeError, answered 400 below.
+# U+FFFD in place of bytes that are not UTF-8 (docs/behaviour.md §1.2 wants a 400). Handing it this codec (UTF-8
+# that ignores the requested error handler and stays strict) turns such a body into a UnicodeDecodeError, answered
+# 400 below.
 STRICT_UTF8 = "identity_strict_utf_8"
 _UTF8 = codecs.lookup("utf-8")
 

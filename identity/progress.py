@@ -53,4 +53,4 @@ def silent_task(label: str, total: int):
 def batches(items: list, size: int) -> Iterable[list]:
     """`items` in consecutive slices of at most `size`."""
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

@@ -21,8 +21,13 @@ class Router(SimpleRouter):
             return routes
         standard = {id(route) for route in self.routes}
         return [
-            route._replace(initkwargs={**route.initkwargs, "guardian_operations":
-                                       OBJECT_OPERATIONS if route.detail else COLLECTION_OPERATIONS})
-            if id(route) in standard else route
+            route._replace(
+                initkwargs={
+                    **route.initkwargs,
+                    "guardian_operations": OBJECT_OPERATIONS if route.detail else COLLECTION_OPERATIONS,
+                }
+            )
+            if id(route) in standard
+            else route
             for route in routes
         ]

@@ -44,8 +44,10 @@ CONTRACT_ANSWERS = {
     ("DELETE", "/companies/{company_id}"): {"409": "Company still has users or organization units"},
     ("POST", "/init-db"): {"403": "Identity already initialized"},
     ("POST", "/users/{user_id}/roles"): {"409": "Role already assigned to user"},
-    ("GET", "/metrics"): {"401": "Missing or invalid metrics token (METRICS_TOKEN is set)",
-                          "404": "Not served: no METRICS_TOKEN outside development and testing"},
+    ("GET", "/metrics"): {
+        "401": "Missing or invalid metrics token (METRICS_TOKEN is set)",
+        "404": "Not served: no METRICS_TOKEN outside development and testing",
+    },
 }
 # Answers the derivation below would add but that an operation never gives, by (method, path).
 NEVER_ANSWERS = {
@@ -54,14 +56,21 @@ NEVER_ANSWERS = {
 }
 # The rate-limited endpoints (django-ratelimit, `RATELIMIT_*` settings).
 RATE_LIMITED = {
-    ("POST", "/verify_password"), ("POST", "/users/password-reset/request"), ("POST", "/users/password-reset/confirm"),
-    ("PATCH", "/users/me/change-password"), ("POST", "/init-db"),
+    ("POST", "/verify_password"),
+    ("POST", "/users/password-reset/request"),
+    ("POST", "/users/password-reset/confirm"),
+    ("PATCH", "/users/me/change-password"),
+    ("POST", "/init-db"),
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 ERROR_HEADERS = {
     "401": {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "Always `Bearer`"}},
-    "429": {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
-                            "description": "Seconds left in the rate-limit window"}},
+    "429": {
+        "Retry-After": {
+            "schema": {"type": "integer", "minimum": 1},
+            "description": "Seconds left in the rate-limit window",
+        }
+    },
 }
 
 
@@ -77,14 +86,21 @@ class AutoSchema(BaseAutoSchema):
         filterset_class = getattr(view, "filterset_class", None)
         if action == "list" and filterset_class is not None:
             params += [
-                OpenApiParameter("sort", OpenApiTypes.STR, enum=list(filterset_class.sort_fields),
-                                 description="Sort key (unknown → created_at); ties broken by id"),
+                OpenApiParameter(
+                    "sort",
+                    OpenApiTypes.STR,
+                    enum=list(filterset_class.sort_fields),
+                    description="Sort key (unknown → created_at); ties broken by id",
+                ),
                 OpenApiParameter("order", OpenApiTypes.STR, enum=["asc", "desc"], description="Sort direction"),
             ]
         expandable = getattr(view, "expandable", None)
         if expandable and action in ("list", "retrieve"):
-            params.append(OpenApiParameter("expand", OpenApiTypes.STR,
-                                           description="Comma-separated: " + ", ".join(sorted(expandable))))
+            params.append(
+                OpenApiParameter(
+                    "expand", OpenApiTypes.STR, description="Comma-separated: " + ", ".join(sorted(expandable))
+                )
+            )
         return params
 
     def get_tags(self):
@@ -102,8 +118,9 @@ class AutoSchema(BaseAutoSchema):
         responses = operation.setdefault("responses", {})
         for code, reasons in sorted(self.error_answers(operation).items()):
             # A view's own declaration of an answer keeps its body; the derived one adds what it lacks.
-            response = responses.setdefault(code, {"description": "; ".join(reasons),
-                                                   "content": {"application/json": {"schema": ERROR_REF}}})
+            response = responses.setdefault(
+                code, {"description": "; ".join(reasons), "content": {"application/json": {"schema": ERROR_REF}}}
+            )
             if code in ERROR_HEADERS:
                 response.setdefault("headers", ERROR_HEADERS[code])
         return operation
@@ -153,7 +170,8 @@ def _has_unique_fields(serializer) -> bool:
     if model is None:
         return False
     return any(isinstance(constraint, models.UniqueConstraint) for constraint in model._meta.constraints) or any(
-        field.unique and not field.primary_key for field in model._meta.concrete_fields)
+        field.unique and not field.primary_key for field in model._meta.concrete_fields
+    )
 
 
 def contract_paths(endpoints):

@@ -47,17 +47,25 @@ class StrictModelSerializer(serializers.ModelSerializer):
         nullable = {name for name, field in self.fields.items() if field.allow_null and not field.read_only}
         if html.is_html_input(data):
             # A shallow copy that keeps the multipart shape (several values per key, file parts untouched).
-            return MultiValueDict({key: [None if key in nullable and value == "" else value
-                                         for value in data.getlist(key)] for key in data})
+            return MultiValueDict(
+                {
+                    key: [None if key in nullable and value == "" else value for value in data.getlist(key)]
+                    for key in data
+                }
+            )
         return {key: None if key in nullable and value == "" else value for key, value in data.items()}
 
     def _non_text_ids(self, data) -> dict:
         """UUID fields take text (or, from the admin's forms, a UUID) only: DRF reads an integer (and so
         `false`/`true`) as a UUID (`UUID(int=0)`)."""
-        return {name: [serializers.UUIDField.default_error_messages["invalid"].format(value=data[name])]
-                for name, field in self.fields.items()
-                if isinstance(field, serializers.UUIDField) and name in data
-                and data[name] is not None and not isinstance(data[name], str | uuid.UUID)}
+        return {
+            name: [serializers.UUIDField.default_error_messages["invalid"].format(value=data[name])]
+            for name, field in self.fields.items()
+            if isinstance(field, serializers.UUIDField)
+            and name in data
+            and data[name] is not None
+            and not isinstance(data[name], str | uuid.UUID)
+        }
 
 
 # The body of an action: a JSON object naming only the declared fields. `required_message`: the one message
@@ -65,14 +73,14 @@ class StrictModelSerializer(serializers.ModelSerializer):
 # a dict maps each field to its own message. Required fields are checked first, then unknown fields, then the declared
 # fields as usual. (Comments, not a docstring: the schema would show a docstring on every input body.)
 class StrictInputSerializer(serializers.Serializer):
-
     required_fields: tuple[str, ...] = ()
     required_message: str | dict = ""
 
     def to_internal_value(self, data):
         if not isinstance(data, Mapping):
-            raise serializers.ValidationError({"non_field_errors": [
-                f"Invalid data. Expected a dictionary, but got {type(data).__name__}."]})
+            raise serializers.ValidationError(
+                {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {type(data).__name__}."]}
+            )
         for name in self.required_fields:
             if not present_text(data.get(name)):
                 message = self.required_message
@@ -149,7 +157,7 @@ def _compile_representation(model, keys: tuple[str, ...]):
         else:
             namespace[f"convert_{index}"] = convert
             items.append(f"{key!r}: convert_{index}(obj.{key})")
-    exec(f"def represent(obj):\n    return {{{', '.join(items)}}}", namespace)  # noqa: S102 - keys are identifiers
+    exec(f"def represent(obj):\n    return {{{', '.join(items)}}}", namespace)
     return namespace["represent"]
 
 
@@ -159,7 +167,6 @@ def _compile_representation(model, keys: tuple[str, ...]):
 # datetimes as DRF does, without building a field object per value (a 1000-row page stays cheap). Expanded keys
 # are added by `expand_representation`. (Comments, not a docstring: the schema would show it on every resource.)
 class KeyedSerializerMixin:
-
     keys: tuple[str, ...] = ()
 
     @classmethod

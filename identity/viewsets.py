@@ -78,8 +78,9 @@ class CompanyScopedViewSet(GenericViewSet):
         kwarg = self.lookup_url_kwarg or self.lookup_field
         pk = parse_path_id(self.kwargs[kwarg], kwarg)
         if lock:
-            obj = conditional.lock_company_then_row(self.get_queryset(), pk=pk,
-                                                    company_id=caller_company_id(self.request))
+            obj = conditional.lock_company_then_row(
+                self.get_queryset(), pk=pk, company_id=caller_company_id(self.request)
+            )
         elif self.expand or type(self).prepare_queryset is not CompanyScopedViewSet.prepare_queryset:
             obj = self.get_queryset().filter(pk=pk).first()
         else:  # the common case: a plain row, read without compiling an ORM query
@@ -116,7 +117,6 @@ class CompanyScopedViewSet(GenericViewSet):
 # `@action`s that resolve the object with `get_object()` first; no list filters, no pagination. (A comment: the
 # schema would show a class docstring on every operation of a subclass without its own.)
 class CompanySubresourceViewSet(CompanyScopedViewSet):
-
     filter_backends = []
     pagination_class = None
 
@@ -186,8 +186,9 @@ class CrudViewSet(
         """The tag a GET of `instance` without `expand` answers now: its representation rendered as this request's
         answer would be."""
         request = self.request
-        content = request.accepted_renderer.render(self.get_serializer(instance).data, request.accepted_media_type,
-                                                   self.get_renderer_context())
+        content = request.accepted_renderer.render(
+            self.get_serializer(instance).data, request.accepted_media_type, self.get_renderer_context()
+        )
         return conditional.etag_of(content)
 
     def finalize_response(self, request, response, *args, **kwargs):

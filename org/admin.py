@@ -51,8 +51,9 @@ class PositionAdmin(CompanyScopedAdmin):
     def service_write(self, request, form, data):
         if form.adding:
             unit_id = data.pop("organization_unit_id")
-            return services.position_create(company_id=self.company_id_for(form), organization_unit_id=unit_id,
-                                            data=data)
+            return services.position_create(
+                company_id=self.company_id_for(form), organization_unit_id=unit_id, data=data
+            )
         return services.position_update(position=form.instance, data=data)
 
     def service_delete(self, request, obj):

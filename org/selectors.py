@@ -23,9 +23,9 @@ def org_unit_children(*, unit: OrganizationUnit) -> QuerySet:
 
 def org_unit_descendants(*, unit: OrganizationUnit) -> QuerySet:
     """The whole subtree below the unit (not the unit itself), parents before children: one indexed prefix scan."""
-    return org_unit_list(company_id=unit.company_id).filter(
-        path__startswith=unit.path + PATH_SEPARATOR
-    ).order_by("path")
+    return (
+        org_unit_list(company_id=unit.company_id).filter(path__startswith=unit.path + PATH_SEPARATOR).order_by("path")
+    )
 
 
 def org_unit_subtree(*, unit: OrganizationUnit) -> QuerySet:
@@ -83,8 +83,11 @@ def children_prefetch() -> Prefetch:
 
 def positions_prefetch() -> Prefetch:
     """`positions[]` of expanded units, by title then id, as `unit.expanded_positions`."""
-    return Prefetch("positions", queryset=Position.objects.only(*POSITION_SUMMARY_FIELDS).order_by("title", "id"),
-                    to_attr=POSITIONS_ATTR)
+    return Prefetch(
+        "positions",
+        queryset=Position.objects.only(*POSITION_SUMMARY_FIELDS).order_by("title", "id"),
+        to_attr=POSITIONS_ATTR,
+    )
 
 
 def position_list(*, company_id) -> QuerySet:

@@ -36,8 +36,9 @@ def _company_unit(*, company_id, pk, missing: Exception) -> OrganizationUnit:
 
 
 def _parent_for(*, company_id, parent_id) -> OrganizationUnit:
-    return _company_unit(company_id=company_id, pk=parent_id,
-                         missing=ValidationFailed.field("parent_id", missing_reference(parent_id)))
+    return _company_unit(
+        company_id=company_id, pk=parent_id, missing=ValidationFailed.field("parent_id", missing_reference(parent_id))
+    )
 
 
 def org_unit_create(*, company_id, data: dict) -> OrganizationUnit:
@@ -125,9 +126,13 @@ def position_create(*, company_id, organization_unit_id, data: dict) -> Position
     # The same lock as unit deletes, so a position cannot land in a unit being deleted.
     with company_tree_locked(company_id=company_id):
         unit = _company_unit(company_id=company_id, pk=organization_unit_id, missing=NotFound(UNIT_NOT_FOUND))
-        return insert_row(Position(
-            company_id=company_id, organization_unit=unit, **{key: data[key] for key in POSITION_FIELDS if key in data}
-        ))
+        return insert_row(
+            Position(
+                company_id=company_id,
+                organization_unit=unit,
+                **{key: data[key] for key in POSITION_FIELDS if key in data},
+            )
+        )
 
 
 def position_update(*, position: Position, data: dict) -> Position:
@@ -138,7 +143,8 @@ def position_update(*, position: Position, data: dict) -> Position:
         before, changed = audit.snapshot(position), []
         if moved:
             position.organization_unit = _company_unit(
-                company_id=position.company_id, pk=unit_id,
+                company_id=position.company_id,
+                pk=unit_id,
                 missing=ValidationFailed.field("organization_unit_id", missing_reference(unit_id)),
             )
             changed.append("organization_unit")

@@ -35,9 +35,9 @@ def subcontractor_create(*, company_id, data: dict) -> Subcontractor:
     """Creates a subcontractor of the company; raises Conflict on a name another subcontractor of it holds."""
     if selectors.subcontractor_name_taken(company_id=company_id, name=data["name"]):
         raise Conflict.duplicate("name")
-    return insert_row(Subcontractor(
-        company_id=company_id, **{key: data[key] for key in SUBCONTRACTOR_FIELDS if key in data}
-    ))
+    return insert_row(
+        Subcontractor(company_id=company_id, **{key: data[key] for key in SUBCONTRACTOR_FIELDS if key in data})
+    )
 
 
 def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcontractor:
@@ -52,4 +52,3 @@ def subcontractor_update(*, subcontractor: Subcontractor, data: dict) -> Subcont
 def subcontractor_delete(*, subcontractor: Subcontractor, token: str | None = None) -> None:
     """Deletes the subcontractor and (best effort) its logo file."""
     files.delete_with_file(subcontractor, token=token)
-

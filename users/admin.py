@@ -5,17 +5,27 @@ from django import forms
 from django.contrib import admin, messages
 
 from identity.admin_base import CompanyScopedAdmin, ServiceForm
-from users.services import accounts, passwords
 from users.api.serializers import UserSerializer
 from users.models import User
+from users.services import accounts, passwords
 
-READ_ONLY = ("last_login_at", "last_password_change", "failed_login_count", "locked_until", "has_avatar",
-             "created_at", "updated_at")
+READ_ONLY = (
+    "last_login_at",
+    "last_password_change",
+    "failed_login_count",
+    "locked_until",
+    "has_avatar",
+    "created_at",
+    "updated_at",
+)
 
 
 class UserAdminForm(ServiceForm):
     new_password = forms.CharField(
-        label="Password", required=False, strip=False, widget=forms.PasswordInput(render_value=False),
+        label="Password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
         help_text="Checked by the password policy. On an existing user, leave empty to keep the current password.",
     )
 
@@ -30,10 +40,26 @@ class UserAdminForm(ServiceForm):
 class UserAdmin(CompanyScopedAdmin):
     form = UserAdminForm
     serializer_class = UserSerializer
-    list_display = ("email", "first_name", "last_name", "company", "position", "is_active", "is_staff", "locked",
-                    "last_login_at")
-    list_filter = ("company", "is_active", "is_staff", "is_superuser", "is_verified", "password_reset_required",
-                   "language")
+    list_display = (
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "position",
+        "is_active",
+        "is_staff",
+        "locked",
+        "last_login_at",
+    )
+    list_filter = (
+        "company",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "is_verified",
+        "password_reset_required",
+        "language",
+    )
     list_select_related = ("company", "position")
     search_fields = ("email", "first_name", "last_name")
     autocomplete_fields = ("company", "position")
@@ -41,8 +67,20 @@ class UserAdmin(CompanyScopedAdmin):
     actions = ("reset_password", "unlock", "deactivate", "activate", "send_password_reset_code")
 
     def get_fields(self, request, obj=None):
-        fields = ["company", "email", "new_password", "first_name", "last_name", "language", "phone_number",
-                  "position", "is_active", "is_verified", "password_reset_required", "is_staff"]
+        fields = [
+            "company",
+            "email",
+            "new_password",
+            "first_name",
+            "last_name",
+            "language",
+            "phone_number",
+            "position",
+            "is_active",
+            "is_verified",
+            "password_reset_required",
+            "is_staff",
+        ]
         if request.user.is_superuser:
             fields += ["is_superuser", "groups", "user_permissions"]
         return fields if obj is None else [*fields, *READ_ONLY]
@@ -51,8 +89,9 @@ class UserAdmin(CompanyScopedAdmin):
         return () if obj is None else ("company", *READ_ONLY)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["fields"] = [name for name in self.get_fields(request, obj)
-                            if name not in self.get_readonly_fields(request, obj)]
+        kwargs["fields"] = [
+            name for name in self.get_fields(request, obj) if name not in self.get_readonly_fields(request, obj)
+        ]
         return super().get_form(request, obj, change, **kwargs)
 
     @admin.display(boolean=True, description="locked")
@@ -111,8 +150,7 @@ class UserAdmin(CompanyScopedAdmin):
             return True
 
         done = self._each(queryset, change)
-        self.message_user(request, f"{len(done)} user(s) {'activated' if active else 'deactivated'}.",
-                          messages.SUCCESS)
+        self.message_user(request, f"{len(done)} user(s) {'activated' if active else 'deactivated'}.", messages.SUCCESS)
 
     @admin.action(description="Deactivate", permissions=["change"])
     def deactivate(self, request, queryset):
@@ -136,5 +174,3 @@ class UserAdmin(CompanyScopedAdmin):
         if skipped:
             text += f" {skipped} inactive user(s) skipped."
         self.message_user(request, text, messages.SUCCESS)
-
-

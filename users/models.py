@@ -50,8 +50,9 @@ class UserManager(BaseUserManager.from_queryset(CompanyScopedQuerySet)):
         data = {**fields, "email": self.normalize_email(email), "password": password or ""}
         try:
             with acting(source="command"):
-                return accounts.user_create(company_id=company_id, data=data,
-                                            staff_flags={"is_staff": True, "is_superuser": True})
+                return accounts.user_create(
+                    company_id=company_id, data=data, staff_flags={"is_staff": True, "is_superuser": True}
+                )
         except DomainError as exc:
             texts = [text for field_texts in (exc.errors or {}).values() for text in field_texts]
             raise ValidationError(texts or exc.message) from None
@@ -71,9 +72,7 @@ class User(AbstractBaseUser, PermissionsMixin, CompanyOwnedModel):
     is_active = models.BooleanField(default=True)
     is_verified = models.BooleanField(default=False)
     is_staff = models.BooleanField(default=False)
-    position = models.ForeignKey(
-        "org.Position", null=True, blank=True, on_delete=models.SET_NULL, related_name="users"
-    )
+    position = models.ForeignKey("org.Position", null=True, blank=True, on_delete=models.SET_NULL, related_name="users")
     password_reset_required = models.BooleanField(default=False)
     last_password_change = models.DateTimeField(null=True, blank=True)
     last_login_at = models.DateTimeField(null=True, blank=True)
@@ -116,3 +115,6 @@ class PasswordResetCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "created_at"], name="resetcode_user_created_idx")]
+
+    def __str__(self):  # never the code: only its hash is stored
+        return f"reset code {self.pk} of user {self.user_id}"

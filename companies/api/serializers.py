@@ -6,8 +6,20 @@ from companies.models import Company
 from identity.serializers import KeyedSerializerMixin, PhoneField, StrictModelSerializer
 
 COMPANY_KEYS = (
-    "id", "name", "description", "website", "phone_number", "email", "address", "postal_code", "city", "country",
-    "logo_file_id", "has_logo", "created_at", "updated_at",
+    "id",
+    "name",
+    "description",
+    "website",
+    "phone_number",
+    "email",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "logo_file_id",
+    "has_logo",
+    "created_at",
+    "updated_at",
 )
 
 

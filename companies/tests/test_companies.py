@@ -12,14 +12,27 @@ pytestmark = pytest.mark.django_db
 def test_list_shows_only_the_callers_company(client_a, company_a, company_b):
     body = client_a.get("/companies").json()
     assert [row["id"] for row in body["data"]] == [str(company_a.pk)]
-    assert body["pagination"] == {"page": 1, "limit": 50, "total": 1, "pages": 1, "has_next": False,
-                                  "has_prev": False}
+    assert body["pagination"] == {"page": 1, "limit": 50, "total": 1, "pages": 1, "has_next": False, "has_prev": False}
 
 
 def test_representation_has_every_key(client_a, company_a):
     body = client_a.get(f"/companies/{company_a.pk}").json()
-    assert set(body) == {"id", "name", "description", "website", "phone_number", "email", "address",
-                         "postal_code", "city", "country", "logo_file_id", "has_logo", "created_at", "updated_at"}
+    assert set(body) == {
+        "id",
+        "name",
+        "description",
+        "website",
+        "phone_number",
+        "email",
+        "address",
+        "postal_code",
+        "city",
+        "country",
+        "logo_file_id",
+        "has_logo",
+        "created_at",
+        "updated_at",
+    }
     assert body["created_at"].endswith("Z")
     assert body["website"] is None
 
@@ -40,8 +53,11 @@ def test_trailing_slash_is_accepted(client_a, company_a):
 
 
 def test_create_provisions_a_separate_company(client_a, company_a):
-    response = client_a.post("/companies", {"name": "Initech", "website": "https://initech.test",
-                                            "phone_number": "+33 (1) 23-45"}, format="json")
+    response = client_a.post(
+        "/companies",
+        {"name": "Initech", "website": "https://initech.test", "phone_number": "+33 (1) 23-45"},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["name"] == "Initech" and body["has_logo"] is False
@@ -52,15 +68,15 @@ def test_create_provisions_a_separate_company(client_a, company_a):
 
 
 def test_duplicate_name_is_409_case_insensitively(client_a, company_b):
-    body = assert_error(client_a.post("/companies", {"name": "GLOBEX"}, format="json"), 409, "Conflict",
-                        fields=("name",))
+    body = assert_error(
+        client_a.post("/companies", {"name": "GLOBEX"}, format="json"), 409, "Conflict", fields=("name",)
+    )
     assert body["errors"]["name"] == ["Name already exists."]
 
 
 def test_rename_to_own_name_is_fine_but_to_another_is_409(client_a, company_a, company_b):
     assert client_a.patch(f"/companies/{company_a.pk}", {"name": "ACME"}, format="json").status_code == 200
-    assert_error(client_a.patch(f"/companies/{company_a.pk}", {"name": "globex"}, format="json"), 409,
-                 fields=("name",))
+    assert_error(client_a.patch(f"/companies/{company_a.pk}", {"name": "globex"}, format="json"), 409, fields=("name",))
 
 
 @pytest.mark.parametrize(

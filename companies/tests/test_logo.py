@@ -58,8 +58,12 @@ def test_upload_read_replace_delete(client_a, company_a, media_root, fmt):
 
 def test_invalid_files_are_400_and_nothing_is_saved(client_a, company_a, media_root):
     for content in (b"GIF89a but not really", b""):
-        assert_error(client_a.post(url(company_a), {"logo": upload(content, "logo.gif")}, format="multipart"), 400,
-                     "Validation error", fields=("logo",))
+        assert_error(
+            client_a.post(url(company_a), {"logo": upload(content, "logo.gif")}, format="multipart"),
+            400,
+            "Validation error",
+            fields=("logo",),
+        )
     assert_error(client_a.post(url(company_a), {}, format="multipart"), 400, "No logo file provided")
     company_a.refresh_from_db()
     assert not company_a.has_logo

@@ -213,9 +213,11 @@ class ServiceClient:
         reset = _deadline.set(started + timeout)
         try:
             response = session_for(self.service).request(
-                method, f"{getattr(settings, self.url_setting)}{path}",
+                method,
+                f"{getattr(settings, self.url_setting)}{path}",
                 headers={"Cookie": f"access_token={token}"} if token else {},
-                timeout=(timeout, timeout), **kwargs,
+                timeout=(timeout, timeout),
+                **kwargs,
             )
         except requests.RequestException as exc:
             elapsed = time.monotonic() - started

@@ -38,7 +38,9 @@ def upload(location, image, *, token: str | None) -> str:
     """
     bucket_type, bucket_id, logical_path = place(location)
     reply = _client.request(
-        "POST", "/upload/proxy", token=token,
+        "POST",
+        "/upload/proxy",
+        token=token,
         files={"file": (logical_path.rsplit("/", 1)[-1], image.content, image.content_type)},
         data={"bucket_type": bucket_type, "bucket_id": bucket_id, "logical_path": logical_path},
     )
@@ -60,8 +62,12 @@ def download(location, file_id: str, *, token: str | None) -> Download | None:
     Raises ServiceRefused when Storage refuses the download (401/403) and ServiceUnavailable on any other failure.
     """
     bucket_type, bucket_id, logical_path = place(location)
-    reply = _client.request("GET", "/download/proxy", token=token,
-                            params={"bucket_type": bucket_type, "bucket_id": bucket_id, "logical_path": logical_path})
+    reply = _client.request(
+        "GET",
+        "/download/proxy",
+        token=token,
+        params={"bucket_type": bucket_type, "bucket_id": bucket_id, "logical_path": logical_path},
+    )
     if reply.status == 404:
         return None
     if reply.status != 200:

@@ -17,8 +17,10 @@ def statement_timeout(seconds: float | None):
         return
     milliseconds = int((seconds or 0) * 1000)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
-                       [str(milliseconds), str(milliseconds)])
+        cursor.execute(
+            "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)",
+            [str(milliseconds), str(milliseconds)],
+        )
     try:
         yield
     finally:

@@ -6,8 +6,15 @@ from django.test import Client
 
 PASSWORD = "Correct-horse-9"
 # (app label, model name) of every model the admin registers
-MODELS = [("companies", "company"), ("users", "user"), ("org", "organizationunit"), ("org", "position"),
-          ("partners", "customer"), ("partners", "subcontractor"), ("identity", "auditevent")]
+MODELS = [
+    ("companies", "company"),
+    ("users", "user"),
+    ("org", "organizationunit"),
+    ("org", "position"),
+    ("partners", "customer"),
+    ("partners", "subcontractor"),
+    ("identity", "auditevent"),
+]
 
 
 def changelist(app: str, model: str) -> str:
@@ -18,8 +25,15 @@ def make_staff(company, email: str, *, superuser: bool = False):
     """A staff user of `company` holding every permission of the registered models (or a superuser)."""
     from users.models import User
 
-    user = User.objects.create_user(email=email, password=PASSWORD, company=company, is_staff=True,
-                                    is_superuser=superuser, first_name="Staff", last_name="Operator")
+    user = User.objects.create_user(
+        email=email,
+        password=PASSWORD,
+        company=company,
+        is_staff=True,
+        is_superuser=superuser,
+        first_name="Staff",
+        last_name="Operator",
+    )
     if not superuser:
         user.user_permissions.set(Permission.objects.filter(content_type__app_label__in={app for app, _ in MODELS}))
     return user
@@ -65,9 +79,16 @@ def seed_rows(company, count: int) -> None:
         unit.level = 1 if root else 0
         unit.save()
         position = Position.objects.create(company=company, title=f"Position {tag}", organization_unit=unit)
-        User.objects.create_user(email=f"user-{tag}@example.test", password=PASSWORD, company=company,
-                                 position=position)
+        User.objects.create_user(
+            email=f"user-{tag}@example.test", password=PASSWORD, company=company, position=position
+        )
         Customer.objects.create(company=company, name=f"Customer {tag}")
         Subcontractor.objects.create(company=company, name=f"Subcontractor {tag}")
-        AuditEvent.objects.create(company_id=other.pk, source="api", action="company.create",
-                                  object_type="company", object_id=other.pk, changed_fields=["name"])
+        AuditEvent.objects.create(
+            company_id=other.pk,
+            source="api",
+            action="company.create",
+            object_type="company",
+            object_id=other.pk,
+            changed_fields=["name"],
+        )

@@ -36,10 +36,26 @@ def assert_event(response, action: str, *, target, actor, changed_fields, source
     prefix = action.split(".")[0]
     object_type = prefix if prefix in audit.OBJECT_TYPES else audit.object_type_of(target)  # `user_avatar.…`: user
     company_id = target.pk if object_type == "company" else target.company_id
-    actual = (event.object_type, event.object_id, event.company_id, event.actor_id, event.actor_email, event.source,
-              event.ip, event.changed_fields)
-    expected = (object_type, target.pk, company_id, actor and actor.pk, actor and actor.email, source, "127.0.0.1",
-                sorted(changed_fields))
+    actual = (
+        event.object_type,
+        event.object_id,
+        event.company_id,
+        event.actor_id,
+        event.actor_email,
+        event.source,
+        event.ip,
+        event.changed_fields,
+    )
+    expected = (
+        object_type,
+        target.pk,
+        company_id,
+        actor and actor.pk,
+        actor and actor.email,
+        source,
+        "127.0.0.1",
+        sorted(changed_fields),
+    )
     assert actual == expected
     return event
 
@@ -82,8 +98,7 @@ class SecretWatch:
             self.add(user.password)
 
         monkeypatch.setattr(AbstractBaseUser, "set_password", set_and_keep)
-        monkeypatch.setattr(AbstractBaseUser, "check_password",
-                            spy(AbstractBaseUser.check_password, 1, "raw_password"))
+        monkeypatch.setattr(AbstractBaseUser, "check_password", spy(AbstractBaseUser.check_password, 1, "raw_password"))
         monkeypatch.setattr(passwords, "make_password", spy(passwords.make_password, 0, "password", keep_result=True))
         monkeypatch.setattr(passwords, "_code_hash", spy(passwords._code_hash, 1, "code", keep_result=True))
         monkeypatch.setattr(authentication, "decode_token", spy(authentication.decode_token, 0, "raw"))

@@ -130,7 +130,7 @@ class FakeServer:
                     return
                 for index in range(len(data)):
                     time.sleep(pace)
-                    self.wfile.write(data[index:index + 1])
+                    self.wfile.write(data[index : index + 1])
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 
@@ -140,8 +140,7 @@ class FakeServer:
         self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         # A short poll interval: `stop` waits for it, once per fake a test starts.
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def trickle(self, seconds: float = 1.5):

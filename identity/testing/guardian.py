@@ -110,11 +110,17 @@ class GuardianFake(FakeServer):
             body = request.json() or {}
             if body.get("role_id") not in self.roles:
                 return 400, {"error": "Invalid role"}, {}
-            if any(ur["user_id"] == body.get("user_id") and ur["role_id"] == body["role_id"]
-                   for ur in self.user_roles.values()):
+            if any(
+                ur["user_id"] == body.get("user_id") and ur["role_id"] == body["role_id"]
+                for ur in self.user_roles.values()
+            ):
                 return 409, {"error": "Role already assigned"}, {}
-            assignment = {"id": str(uuid.uuid4()), "user_id": body.get("user_id"), "role_id": body["role_id"],
-                          "created_at": "2026-01-01T00:00:00Z"}
+            assignment = {
+                "id": str(uuid.uuid4()),
+                "user_id": body.get("user_id"),
+                "role_id": body["role_id"],
+                "created_at": "2026-01-01T00:00:00Z",
+            }
             self.user_roles[assignment["id"]] = assignment
             return 201, assignment, {}
         if len(parts) == 2 and parts[0] == "user-roles":

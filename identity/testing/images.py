@@ -6,8 +6,7 @@ import os
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "BMP": "image/bmp",
-                 "WEBP": "image/webp"}
+CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "BMP": "image/bmp", "WEBP": "image/webp"}
 FORMATS = tuple(CONTENT_TYPES)
 
 

@@ -28,8 +28,9 @@ def database_url(host: str | None = None, port: int | None = None) -> str:
     user = quote(db.get("USER") or "", safe="")
     password = quote(db.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    return (f"postgres://{credentials}{host or db.get('HOST') or '127.0.0.1'}:{port or db.get('PORT') or 5432}"
-            f"/{db['NAME']}")
+    return (
+        f"postgres://{credentials}{host or db.get('HOST') or '127.0.0.1'}:{port or db.get('PORT') or 5432}/{db['NAME']}"
+    )
 
 
 def _gunicorn() -> str:
@@ -57,21 +58,30 @@ def gunicorn(env: dict, *, workers: int = 2, config: bool = False, timeout: floa
         "DJANGO_SETTINGS_MODULE": "config.settings",
         **env,
     }
-    command = [_gunicorn(), "config.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", "60",
-               "--no-control-socket"]
+    command = [
+        _gunicorn(),
+        "config.wsgi",
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--timeout",
+        "60",
+        "--no-control-socket",
+    ]
     if config:
         command[1:1] = ["-c", "config/gunicorn.conf.py"]
     log = tempfile.TemporaryFile()
-    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=environment, stdout=log,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
                 log.seek(0)
-                raise AssertionError(f"gunicorn exited with {process.returncode}:\n"
-                                     f"{log.read().decode(errors='replace')}")
+                raise AssertionError(
+                    f"gunicorn exited with {process.returncode}:\n{log.read().decode(errors='replace')}"
+                )
             try:
                 if requests.get(f"{url}/health/live", timeout=1).status_code == 200:
                     break

@@ -26,8 +26,15 @@ from typing import ClassVar
 from identity.testing.assertions import assert_error
 
 # The objects a path may name, filled from `directory_a`, and the 404 message of each ("<Entity> not found").
-ENTITIES = {"company": "Company", "user": "User", "unit": "Organization unit", "position": "Position",
-            "customer": "Customer", "subcontractor": "Subcontractor", "event": "Audit event"}
+ENTITIES = {
+    "company": "Company",
+    "user": "User",
+    "unit": "Organization unit",
+    "position": "Position",
+    "customer": "Customer",
+    "subcontractor": "Subcontractor",
+    "event": "Audit event",
+}
 # The status of a granted request, unless a row says otherwise.
 SUCCESS = {"GET": 200, "POST": 201, "PUT": 200, "PATCH": 200, "DELETE": 204}
 
@@ -109,8 +116,14 @@ class ContractMatrix:
         response = send(client_a, row, directory_a)
         assert response.status_code == row.granted_status, (response.status_code, response.content[:300])
         checks = guardian.checks()
-        assert checks == [{"user_id": str(user_a.pk), "service": "identity",
-                           "resource_name": row.resource, "operation": row.operation}]
+        assert checks == [
+            {
+                "user_id": str(user_a.pk),
+                "service": "identity",
+                "resource_name": row.resource,
+                "operation": row.operation,
+            }
+        ]
         assert guardian.calls[0].cookie_token == client_a.raw_token
 
     @_over(lambda row: row.resource is not None)

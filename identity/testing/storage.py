@@ -62,8 +62,11 @@ class StorageFake(FakeServer):
     def at(self, bucket_type: str, bucket_id: str, logical_path: str) -> list[StoredObject]:
         """The stored versions at a place, oldest first."""
         with self.lock:
-            return [item for item in self.objects.values()
-                    if (item.bucket_type, item.bucket_id, item.logical_path) == (bucket_type, bucket_id, logical_path)]
+            return [
+                item
+                for item in self.objects.values()
+                if (item.bucket_type, item.bucket_id, item.logical_path) == (bucket_type, bucket_id, logical_path)
+            ]
 
     def paths(self) -> list[str]:
         return [call.path for call in self.calls]
@@ -118,27 +121,50 @@ class StorageFake(FakeServer):
         if not self._may_use(claims, fields["bucket_type"], fields["bucket_id"]):
             return _error(403, "FORBIDDEN", "Access denied to this bucket")
         filename, content, content_type = files["file"]
-        item = StoredObject(str(uuid.uuid4()), fields["bucket_type"], fields["bucket_id"], fields["logical_path"],
-                            filename, content, content_type)
+        item = StoredObject(
+            str(uuid.uuid4()),
+            fields["bucket_type"],
+            fields["bucket_id"],
+            fields["logical_path"],
+            filename,
+            content,
+            content_type,
+        )
         with self.lock:
             self.objects[item.file_id] = item
         object_key = f"{item.bucket_type}/{item.bucket_id}/{item.logical_path}"
-        return 201, {"success": True, "data": {
-            "file_id": item.file_id, "object_key": object_key, "version_id": uuid.uuid4().hex,
-            "size": len(content), "filename": filename,
-        }}, {}
+        return (
+            201,
+            {
+                "success": True,
+                "data": {
+                    "file_id": item.file_id,
+                    "object_key": object_key,
+                    "version_id": uuid.uuid4().hex,
+                    "size": len(content),
+                    "filename": filename,
+                },
+            },
+            {},
+        )
 
     def _download(self, request: FakeRequest, claims: dict):
-        place = (request.query.get("bucket_type", ""), request.query.get("bucket_id", ""),
-                 request.query.get("logical_path", ""))
+        place = (
+            request.query.get("bucket_type", ""),
+            request.query.get("bucket_id", ""),
+            request.query.get("logical_path", ""),
+        )
         if not self._may_use(claims, place[0], place[1]):
             return _error(403, "FORBIDDEN", "Access denied to this bucket")
         versions = self.at(*place)
         if not versions:
             return _error(404, "FILE_NOT_FOUND", "File not found")
         item = versions[-1]
-        return 200, item.content, {"Content-Type": item.content_type,
-                                   "Content-Disposition": f'inline; filename="{item.filename}"'}
+        return (
+            200,
+            item.content,
+            {"Content-Type": item.content_type, "Content-Disposition": f'inline; filename="{item.filename}"'},
+        )
 
     def _delete(self, request: FakeRequest, claims: dict):
         body = request.json() or {}
@@ -157,8 +183,10 @@ class StorageFake(FakeServer):
         if not self._may_use(claims, bucket_type, bucket_id):
             return _error(403, "FORBIDDEN", "Access denied to this bucket")
         with self.lock:
-            items = [item for item in self.objects.values() if (item.bucket_type, item.bucket_id) == (bucket_type,
-                                                                                                     bucket_id)]
-        files = [{"file_id": item.file_id, "logical_path": item.logical_path, "size": len(item.content)}
-                 for item in items]
+            items = [
+                item for item in self.objects.values() if (item.bucket_type, item.bucket_id) == (bucket_type, bucket_id)
+            ]
+        files = [
+            {"file_id": item.file_id, "logical_path": item.logical_path, "size": len(item.content)} for item in items
+        ]
         return 200, {"files": files, "pagination": {"total": len(files), "limit": 1000, "offset": 0}}, {}

@@ -7,8 +7,15 @@ import jwt
 from django.conf import settings
 
 
-def make_token(user=None, *, secret: str | None = None, algorithm: str = "HS256", minutes: int = 15,
-               drop: tuple[str, ...] = (), **claims) -> str:
+def make_token(
+    user=None,
+    *,
+    secret: str | None = None,
+    algorithm: str = "HS256",
+    minutes: int = 15,
+    drop: tuple[str, ...] = (),
+    **claims,
+) -> str:
     payload = {}
     if user is not None:
         payload = {"sub": str(user.pk), "email": user.email, "company_id": str(user.company_id)}

@@ -14,14 +14,25 @@ from org import services as org_services
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _verify(base_url: str, email: str, password: str) -> int:
-    request = urllib.request.Request(f"{base_url}/verify_password", method="POST",
-                                     data=json.dumps({"email": email, "password": password}).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base_url}/verify_password",
+        method="POST",
+        data=json.dumps({"email": email, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status
@@ -37,8 +48,7 @@ def test_operator_session_in_the_browser(live_server, company_a, company_b, make
     root = org_services.org_unit_create(company_id=company_a.pk, data={"name": "Headquarters"})
     sales = org_services.org_unit_create(company_id=company_a.pk, data={"name": "Sales", "parent_id": root.pk})
     team = org_services.org_unit_create(company_id=company_a.pk, data={"name": "Team East", "parent_id": sales.pk})
-    research = org_services.org_unit_create(company_id=company_a.pk, data={"name": "Research",
-                                                                           "parent_id": root.pk})
+    research = org_services.org_unit_create(company_id=company_a.pk, data={"name": "Research", "parent_id": root.pk})
     base = live_server.url
 
     with sync_playwright() as playwright:

@@ -19,11 +19,23 @@ pytestmark = pytest.mark.django_db
 
 def _ids(directory: dict) -> dict:
     """The directory's object of each registered model, by model name."""
-    event = AuditEvent.objects.create(company_id=directory["company"], source="api", action="user.update",
-                                      object_type="user", object_id=directory["user"], changed_fields=["email"])
-    return {"company": directory["company"], "user": directory["user"], "organizationunit": directory["unit"],
-            "position": directory["position"], "customer": directory["customer"],
-            "subcontractor": directory["subcontractor"], "auditevent": str(event.pk)}
+    event = AuditEvent.objects.create(
+        company_id=directory["company"],
+        source="api",
+        action="user.update",
+        object_type="user",
+        object_id=directory["user"],
+        changed_fields=["email"],
+    )
+    return {
+        "company": directory["company"],
+        "user": directory["user"],
+        "organizationunit": directory["unit"],
+        "position": directory["position"],
+        "customer": directory["customer"],
+        "subcontractor": directory["subcontractor"],
+        "auditevent": str(event.pk),
+    }
 
 
 @pytest.fixture
@@ -72,22 +84,33 @@ def test_another_companys_object_by_url_is_404(staff_client, superuser_client, o
     assert superuser_client.get(f"{changelist(app, model)}{other[model]}/change/").status_code == 200
 
 
-@pytest.mark.parametrize("app, model, term", [("partners", "subcontractor", "Supplier"), ("org", "position", "Eng"),
-                                              ("users", "user", "Tester"), ("companies", "company", "e")])
+@pytest.mark.parametrize(
+    "app, model, term",
+    [
+        ("partners", "subcontractor", "Supplier"),
+        ("org", "position", "Eng"),
+        ("users", "user", "Tester"),
+        ("companies", "company", "e"),
+    ],
+)
 def test_search_stays_in_the_company(staff_client, objects, app, model, term):
     own, other = objects
     rows = _rows(staff_client.get(changelist(app, model), {"q": term}))
     assert own[model] in rows and other[model] not in rows
 
 
-@pytest.mark.parametrize("app, model, field, target", [
-    ("org", "position", "organization_unit", "organizationunit"),
-    ("org", "organizationunit", "parent", "organizationunit"),
-    ("users", "user", "position", "position"),
-    ("partners", "customer", "company", "company"),
-])
-def test_autocomplete_and_choices_stay_in_the_company(staff_client, superuser_client, objects, app, model, field,
-                                                      target):
+@pytest.mark.parametrize(
+    "app, model, field, target",
+    [
+        ("org", "position", "organization_unit", "organizationunit"),
+        ("org", "organizationunit", "parent", "organizationunit"),
+        ("users", "user", "position", "position"),
+        ("partners", "customer", "company", "company"),
+    ],
+)
+def test_autocomplete_and_choices_stay_in_the_company(
+    staff_client, superuser_client, objects, app, model, field, target
+):
     own, other = objects
     params = {"app_label": app, "model_name": model, "field_name": field, "term": ""}
     found = {item["id"] for item in staff_client.get("/admin/autocomplete/", params).json()["results"]}
@@ -119,8 +142,9 @@ def test_a_filter_naming_another_company_shows_none_of_its_rows(staff_client, ob
 
 def test_actions_ignore_another_companys_rows(staff_client, objects):
     own, other = objects
-    response = staff_client.post(changelist("users", "user"), {
-        "action": "deactivate", "_selected_action": [other["user"]]})
+    response = staff_client.post(
+        changelist("users", "user"), {"action": "deactivate", "_selected_action": [other["user"]]}
+    )
     assert response.status_code in (200, 302)
     from users.models import User
 
@@ -153,8 +177,9 @@ def test_audit_events_cannot_be_added_changed_or_deleted(superuser_client, objec
     page = superuser_client.get(f"{events}{event.pk}/change/")
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
     assert superuser_client.post(f"{events}{event.pk}/change/", {"action": "user.delete"}).status_code == 403
-    response = superuser_client.post(events, {"action": "delete_selected", "_selected_action": [str(event.pk)],
-                                              "post": "yes"})
+    response = superuser_client.post(
+        events, {"action": "delete_selected", "_selected_action": [str(event.pk)], "post": "yes"}
+    )
     assert response.status_code in (200, 302)
     event.refresh_from_db()
     assert event.action == "user.update"

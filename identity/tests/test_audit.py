@@ -19,9 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 def make_event(company_id, *, action="customer.update", minutes_ago=0, **fields):
-    event = AuditEvent.objects.create(company_id=company_id, source=fields.pop("source", "api"), action=action,
-                                      object_type=action.split(".")[0] if "." in action else "user",
-                                      object_id=fields.pop("object_id", uuid.uuid4()), **fields)
+    event = AuditEvent.objects.create(
+        company_id=company_id,
+        source=fields.pop("source", "api"),
+        action=action,
+        object_type=action.split(".")[0] if "." in action else "user",
+        object_id=fields.pop("object_id", uuid.uuid4()),
+        **fields,
+    )
     if minutes_ago:
         AuditEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(minutes=minutes_ago))
         event.refresh_from_db()
@@ -32,8 +37,12 @@ def make_event(company_id, *, action="customer.update", minutes_ago=0, **fields)
 def test_record_reads_source_actor_and_ip_from_the_context(company_a, user_a):
     with acting(source="admin", actor=user_a, ip="192.0.2.7"), transaction.atomic():
         event = audit.record("company.update", target=company_a, changed_fields=["name", "city", "name"])
-    assert (event.source, event.actor_id, event.actor_email, event.ip) == ("admin", user_a.pk, user_a.email,
-                                                                             "192.0.2.7")
+    assert (event.source, event.actor_id, event.actor_email, event.ip) == (
+        "admin",
+        user_a.pk,
+        user_a.email,
+        "192.0.2.7",
+    )
     assert (event.company_id, event.object_type, event.object_id) == (company_a.pk, "company", company_a.pk)
     assert event.changed_fields == ["city", "name"] and event.request_id is None
 
@@ -94,8 +103,15 @@ def test_the_secret_scan_finds_passwords_hashes_and_codes_but_not_field_names(us
         audit.record("password.reset_failure", target=user_a, changed_fields=[user_a.password])
         audit.record("password.reset_request", target=user_a, changed_fields=["135790"])
         audit.record("password.reset_confirm", target=user_a, changed_fields=[code_hash])
-    assert sorted(watch.leaks()) == sorted(f"{action} {user_a.pk}: changed_fields" for action in (
-        "password.admin_reset", "password.reset_failure", "password.reset_request", "password.reset_confirm"))
+    assert sorted(watch.leaks()) == sorted(
+        f"{action} {user_a.pk}: changed_fields"
+        for action in (
+            "password.admin_reset",
+            "password.reset_failure",
+            "password.reset_request",
+            "password.reset_confirm",
+        )
+    )
     AuditEvent.objects.exclude(action="password.change").delete()  # planted here; the scan after each test follows
 
 
@@ -106,33 +122,64 @@ def test_list_is_the_callers_company_newest_first(client_a, company_a, company_b
     make_event(company_b.pk)
     body = client_a.get("/audit-events").json()
     assert [row["id"] for row in body["data"]] == [str(new.pk), str(old.pk)]
-    assert body["pagination"] == {"page": 1, "limit": 50, "total": 2, "pages": 1, "has_next": False,
-                                  "has_prev": False}
-    assert set(body["data"][0]) == set(
-        ["id", "created_at", "request_id", "company_id", "actor_id", "actor_email", "ip", "source", "action",
-         "object_type", "object_id", "changed_fields"])
+    assert body["pagination"] == {"page": 1, "limit": 50, "total": 2, "pages": 1, "has_next": False, "has_prev": False}
+    assert set(body["data"][0]) == {
+        "id",
+        "created_at",
+        "request_id",
+        "company_id",
+        "actor_id",
+        "actor_email",
+        "ip",
+        "source",
+        "action",
+        "object_type",
+        "object_id",
+        "changed_fields",
+    }
     ascending = client_a.get("/audit-events?order=ASC").json()["data"]
     assert [row["id"] for row in ascending] == [str(old.pk), str(new.pk)]
 
 
 def test_list_filters(client_a, company_a, user_a):
     target = uuid.uuid4()
-    hit = make_event(company_a.pk, action="user.update", object_id=target, actor_id=user_a.pk, request_id="req-1",
-                     source="admin", minutes_ago=30)
+    hit = make_event(
+        company_a.pk,
+        action="user.update",
+        object_id=target,
+        actor_id=user_a.pk,
+        request_id="req-1",
+        source="admin",
+        minutes_ago=30,
+    )
     make_event(company_a.pk, action="customer.create")
     since = (timezone.now() - timedelta(minutes=31)).isoformat()
     until = (timezone.now() - timedelta(minutes=29)).isoformat()
-    for query in ("action=user.update", "object_type=user", f"object_id={target}", f"actor_id={user_a.pk}",
-                  "request_id=req-1", "source=admin", f"until={until}",
-                  f"since={since}&until={until}"):
-        data = client_a.get("/audit-events", {key: value for key, value in
-                                              (part.split("=", 1) for part in query.split("&"))}).json()["data"]
+    for query in (
+        "action=user.update",
+        "object_type=user",
+        f"object_id={target}",
+        f"actor_id={user_a.pk}",
+        "request_id=req-1",
+        "source=admin",
+        f"until={until}",
+        f"since={since}&until={until}",
+    ):
+        data = client_a.get("/audit-events", dict(part.split("=", 1) for part in query.split("&"))).json()["data"]
         assert [row["id"] for row in data] == [str(hit.pk)], query
     assert client_a.get("/audit-events", {"since": until}).json()["pagination"]["total"] == 1
 
 
-@pytest.mark.parametrize("param, value", [("since", "yesterday"), ("until", "2026-13-01T00:00:00Z"),
-                                          ("actor_id", "nope"), ("object_id", "12"), ("source", "cron")])
+@pytest.mark.parametrize(
+    "param, value",
+    [
+        ("since", "yesterday"),
+        ("until", "2026-13-01T00:00:00Z"),
+        ("actor_id", "nope"),
+        ("object_id", "12"),
+        ("source", "cron"),
+    ],
+)
 def test_unparseable_filter_is_400(client_a, param, value):
     assert_error(client_a.get("/audit-events", {param: value}), 400, fields=(param,))
 
@@ -141,8 +188,7 @@ def test_by_id_and_its_errors(client_a, company_a, company_b):
     own = make_event(company_a.pk, changed_fields=["name"])
     foreign = make_event(company_b.pk)
     body = client_a.get(f"/audit-events/{own.pk}").json()
-    assert body["id"] == str(own.pk) and body["changed_fields"] == ["name"] and body["company_id"] == str(
-        company_a.pk)
+    assert body["id"] == str(own.pk) and body["changed_fields"] == ["name"] and body["company_id"] == str(company_a.pk)
     assert_error(client_a.get(f"/audit-events/{foreign.pk}"), 404, "Audit event not found")
     assert_error(client_a.get(f"/audit-events/{uuid.uuid4()}"), 404, "Audit event not found")
     assert_error(client_a.get("/audit-events/not-a-uuid"), 400, "Invalid event id")
@@ -158,9 +204,19 @@ def test_events_are_immutable(client_a, company_a, method):
 
 @pytest.mark.parametrize("rows", [3, 60])
 def test_list_queries_do_not_grow_with_the_page(client_a, company_a, rows, django_assert_max_num_queries):
-    AuditEvent.objects.bulk_create([
-        AuditEvent(company_id=company_a.pk, source="api", action="user.update", object_type="user",
-                   object_id=uuid.uuid4(), changed_fields=["email"]) for _ in range(rows)])
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                company_id=company_a.pk,
+                source="api",
+                action="user.update",
+                object_type="user",
+                object_id=uuid.uuid4(),
+                changed_fields=["email"],
+            )
+            for _ in range(rows)
+        ]
+    )
     with django_assert_max_num_queries(4):
         body = client_a.get("/audit-events", {"limit": 1000}).json()
     assert body["pagination"]["total"] == rows

@@ -19,8 +19,18 @@ pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Fresh-Passw0rd!"
 # The fields every new user is given a value for besides those of the body (defaults and the password's).
-USER_DEFAULTS = ["failed_login_count", "has_avatar", "is_active", "is_staff", "is_superuser", "is_verified",
-                 "language", "last_password_change", "password", "password_reset_required"]
+USER_DEFAULTS = [
+    "failed_login_count",
+    "has_avatar",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "is_verified",
+    "language",
+    "last_password_change",
+    "password",
+    "password_reset_required",
+]
 
 
 @dataclass(frozen=True)
@@ -39,23 +49,66 @@ class Resource:
 
 
 RESOURCES = {
-    "company": Resource(Company, "/companies", {"name": "Initrode", "city": "Paris"}, ["city", "has_logo", "name"],
-                        {"city": "Lyon"}, ["city"], "company", same={"name": "Acme"}),
-    "customer": Resource(Customer, "/customers", {"name": "Initech", "email": "it@initech.test"},
-                         ["email", "has_logo", "name"], {"contact_person": "Pat"}, ["contact_person"], "customer",
-                         same={"name": "Client"}),
-    "subcontractor": Resource(Subcontractor, "/subcontractors", {"name": "Welders", "description": "Metal"},
-                              ["description", "has_logo", "name"], {"name": "Welders & Co"}, ["name"],
-                              "subcontractor", same={"description": None}),
-    "organization_unit": Resource(OrganizationUnit, "/organization_units", {"name": "R&D", "parent_id": "{unit}"},
-                                  ["name", "parent_id"], {"description": "Research"}, ["description"], "unit",
-                                  same={"name": "Head office", "parent_id": None}),
-    "position": Resource(Position, "/positions", {"title": "Lead", "organization_unit_id": "{unit}", "level": 2},
-                         ["level", "organization_unit_id", "title"], {"level": 3}, ["level"], "position",
-                         same={"title": "Engineer", "organization_unit_id": "{unit}"}),
-    "user": Resource(User, "/users", {"email": "new@acme.test", "password": NEW_PASSWORD, "first_name": "New"},
-                     ["email", "first_name", *USER_DEFAULTS], {"last_name": "Renamed", "password": "N3w-Secret-pass"},
-                     ["last_name", "last_password_change", "password"], "user", same={"first_name": "Alpha"}),
+    "company": Resource(
+        Company,
+        "/companies",
+        {"name": "Initrode", "city": "Paris"},
+        ["city", "has_logo", "name"],
+        {"city": "Lyon"},
+        ["city"],
+        "company",
+        same={"name": "Acme"},
+    ),
+    "customer": Resource(
+        Customer,
+        "/customers",
+        {"name": "Initech", "email": "it@initech.test"},
+        ["email", "has_logo", "name"],
+        {"contact_person": "Pat"},
+        ["contact_person"],
+        "customer",
+        same={"name": "Client"},
+    ),
+    "subcontractor": Resource(
+        Subcontractor,
+        "/subcontractors",
+        {"name": "Welders", "description": "Metal"},
+        ["description", "has_logo", "name"],
+        {"name": "Welders & Co"},
+        ["name"],
+        "subcontractor",
+        same={"description": None},
+    ),
+    "organization_unit": Resource(
+        OrganizationUnit,
+        "/organization_units",
+        {"name": "R&D", "parent_id": "{unit}"},
+        ["name", "parent_id"],
+        {"description": "Research"},
+        ["description"],
+        "unit",
+        same={"name": "Head office", "parent_id": None},
+    ),
+    "position": Resource(
+        Position,
+        "/positions",
+        {"title": "Lead", "organization_unit_id": "{unit}", "level": 2},
+        ["level", "organization_unit_id", "title"],
+        {"level": 3},
+        ["level"],
+        "position",
+        same={"title": "Engineer", "organization_unit_id": "{unit}"},
+    ),
+    "user": Resource(
+        User,
+        "/users",
+        {"email": "new@acme.test", "password": NEW_PASSWORD, "first_name": "New"},
+        ["email", "first_name", *USER_DEFAULTS],
+        {"last_name": "Renamed", "password": "N3w-Secret-pass"},
+        ["last_name", "last_password_change", "password"],
+        "user",
+        same={"first_name": "Alpha"},
+    ),
 }
 
 
@@ -95,8 +148,11 @@ def test_a_patch_that_changes_nothing_records_nothing(client_a, directory_a, kin
 @pytest.mark.parametrize("kind", ["customer", "subcontractor", "position", "user"])
 def test_delete_records_one_event_before_the_row_goes(client_a, user_a, directory_a, make_user, company_a, kind):
     resource = RESOURCES[kind]
-    target = (make_user(company_a, "doomed@acme.test") if kind == "user"
-              else resource.model.objects.get(pk=directory_a[resource.directory_key]))
+    target = (
+        make_user(company_a, "doomed@acme.test")
+        if kind == "user"
+        else resource.model.objects.get(pk=directory_a[resource.directory_key])
+    )
     response = client_a.delete(f"{resource.path}/{target.pk}")
     assert response.status_code == 204, response.content
     assert not resource.model.objects.filter(pk=target.pk).exists()
@@ -105,8 +161,9 @@ def test_delete_records_one_event_before_the_row_goes(client_a, user_a, director
 
 
 def test_the_request_id_a_client_sends_is_the_events(client_a, directory_a):
-    response = client_a.patch(f"/customers/{directory_a['customer']}", {"name": "Renamed"},
-                              headers={"X-Request-ID": "trace-7f3a"})
+    response = client_a.patch(
+        f"/customers/{directory_a['customer']}", {"name": "Renamed"}, headers={"X-Request-ID": "trace-7f3a"}
+    )
     assert response["X-Request-ID"] == "trace-7f3a"
     assert [event.action for event in AuditEvent.objects.filter(request_id="trace-7f3a")] == ["customer.update"]
 
@@ -157,8 +214,10 @@ def test_a_write_that_fails_records_nothing(client_a, directory_a, child, case):
     Subcontractor.objects.create(company_id=directory_a["company"], name="Supplier2")
     names = {**directory_a, "child": str(child.pk)}
     if body is not None:
-        body = {key: names[value[1:-1]] if isinstance(value, str) and value[1:-1] in names else value
-                for key, value in body.items()}
+        body = {
+            key: names[value[1:-1]] if isinstance(value, str) and value[1:-1] in names else value
+            for key, value in body.items()
+        }
     before = AuditEvent.objects.count()
     response = getattr(client_a, method)(path.format(**names), body)
     assert response.status_code == status, response.content
@@ -166,9 +225,12 @@ def test_a_write_that_fails_records_nothing(client_a, directory_a, child, case):
 
 
 # --- files -----------------------------------------------------------------------------------------------------
-OWNERS = {"company_logo": ("/companies", "company", "logo"), "customer_logo": ("/customers", "customer", "logo"),
-          "subcontractor_logo": ("/subcontractors", "subcontractor", "logo"),
-          "user_avatar": ("/users", "user", "avatar")}
+OWNERS = {
+    "company_logo": ("/companies", "company", "logo"),
+    "customer_logo": ("/customers", "customer", "logo"),
+    "subcontractor_logo": ("/subcontractors", "subcontractor", "logo"),
+    "user_avatar": ("/users", "user", "avatar"),
+}
 
 
 @pytest.mark.parametrize("kind", OWNERS)
@@ -197,8 +259,9 @@ def test_a_multipart_avatar_on_a_user_write_records_its_upload_beside_the_update
     response = getattr(client_a, method)(f"/users/{user_a.pk}", body, format="multipart")
     assert response.status_code == 200, response.content
     assert_event(response, "user.update", target=user_a, actor=user_a, changed_fields=["first_name"])
-    assert_event(response, "user_avatar.upload", target=user_a, actor=user_a,
-                 changed_fields=["avatar_file_id", "has_avatar"])
+    assert_event(
+        response, "user_avatar.upload", target=user_a, actor=user_a, changed_fields=["avatar_file_id", "has_avatar"]
+    )
     assert len(request_events(response)) == 2
     only_avatar = client_a.patch(f"/users/{user_a.pk}", {"avatar": image_upload("GIF")}, format="multipart")
     assert [event.action for event in request_events(only_avatar)] == ["user_avatar.upload"]
@@ -206,14 +269,20 @@ def test_a_multipart_avatar_on_a_user_write_records_its_upload_beside_the_update
 
 # --- a tenant's bootstrap --------------------------------------------------------------------------------------
 def test_init_db_records_the_four_creations_without_an_actor(anon_client):
-    response = anon_client.post("/init-db", {"company": {"name": "Initech"},
-                                             "user": {"email": "admin@initech.test", "password": NEW_PASSWORD}})
+    response = anon_client.post(
+        "/init-db", {"company": {"name": "Initech"}, "user": {"email": "admin@initech.test", "password": NEW_PASSWORD}}
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert [event.action for event in request_events(response)] == [
-        "company.create", "organization_unit.create", "position.create", "user.create"]
+        "company.create",
+        "organization_unit.create",
+        "position.create",
+        "user.create",
+    ]
     company = Company.objects.get(pk=body["company"]["id"])
     assert_event(response, "company.create", target=company, actor=None, changed_fields=["has_logo", "name"])
     admin = User.objects.get(pk=body["user"]["id"])
-    assert_event(response, "user.create", target=admin, actor=None,
-                 changed_fields=["email", "position_id", *USER_DEFAULTS])
+    assert_event(
+        response, "user.create", target=admin, actor=None, changed_fields=["email", "position_id", *USER_DEFAULTS]
+    )

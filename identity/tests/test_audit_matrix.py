@@ -8,10 +8,15 @@ from identity.testing.matrix import ContractMatrix, Row
 pytestmark = pytest.mark.django_db
 
 
-
 def _with_event(directory: dict) -> dict:
-    event = AuditEvent.objects.create(company_id=directory["company"], source="api", action="user.update",
-                                      object_type="user", object_id=directory["user"], changed_fields=["email"])
+    event = AuditEvent.objects.create(
+        company_id=directory["company"],
+        source="api",
+        action="user.update",
+        object_type="user",
+        object_id=directory["user"],
+        changed_fields=["email"],
+    )
     return {**directory, "event": str(event.pk)}
 
 

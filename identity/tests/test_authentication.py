@@ -31,8 +31,10 @@ def test_missing_token_is_401_with_bearer_challenge(anon_client):
         (lambda u: make_token(u, secret="not-the-secret-not-the-secret-123"), "Missing or invalid JWT token"),
         (lambda u: make_token(u, minutes=-5), "Missing or invalid JWT token"),
         (lambda u: make_token(u, algorithm="HS512"), "Missing or invalid JWT token"),
-        (lambda u: make_token(u, nbf=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)),
-         "Missing or invalid JWT token"),
+        (
+            lambda u: make_token(u, nbf=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)),
+            "Missing or invalid JWT token",
+        ),
         (lambda u: "not.a.jwt", "Missing or invalid JWT token"),
         (lambda u: make_token(u, drop=("sub",)), "Invalid JWT token: missing user_id"),
         (lambda u: make_token(u, drop=("company_id",)), "Invalid JWT token: missing company_id"),
@@ -40,8 +42,18 @@ def test_missing_token_is_401_with_bearer_challenge(anon_client):
         (lambda u: make_token(u, sub=str(uuid.uuid4())), "User not found or inactive"),
         (lambda u: make_token(u, company_id=str(uuid.uuid4())), "User not found or inactive"),
     ],
-    ids=["bad-signature", "expired", "hs512", "not-yet-valid", "malformed", "no-sub", "no-company",
-         "company-not-uuid", "unknown-user", "other-company"],
+    ids=[
+        "bad-signature",
+        "expired",
+        "hs512",
+        "not-yet-valid",
+        "malformed",
+        "no-sub",
+        "no-company",
+        "company-not-uuid",
+        "unknown-user",
+        "other-company",
+    ],
 )
 def test_invalid_tokens_are_401(anon_client, user_a, build, message):
     response = _get_with_cookie(anon_client, build(user_a))

@@ -17,6 +17,7 @@ from identity.testing.fakeserver import DEADLINE_SLACK, PROCEED, FakeServer
 from identity.testing.guardian import GuardianFake
 from identity.testing.storage import StorageFake
 
+
 class Echo(FakeServer):
     """Answers every call 200 with a JSON body of `size` bytes (or what `answer` says), recording the calls."""
 
@@ -64,10 +65,14 @@ def test_calls_share_one_kept_alive_connection(client, echo):
     assert len({call.peer for call in echo.calls}) == 1
 
 
-@pytest.mark.parametrize("pace, size, timeout", [
-    (0.3, 16, 0.8),       # the status line itself trickles: each byte within the per-read timeout
-    (0.004, 4000, 1.0),   # headers arrive within the timeout, the body does not
-], ids=["headers", "body"])
+@pytest.mark.parametrize(
+    "pace, size, timeout",
+    [
+        (0.3, 16, 0.8),  # the status line itself trickles: each byte within the per-read timeout
+        (0.004, 4000, 1.0),  # headers arrive within the timeout, the body does not
+    ],
+    ids=["headers", "body"],
+)
 def test_a_trickled_answer_fails_at_the_deadline(client, echo, settings, pace, size, timeout):
     settings.GUARDIAN_SERVICE_TIMEOUT = timeout
     echo.size = size
@@ -91,12 +96,15 @@ def test_the_deadline_is_the_calls_own(client, echo, settings):
     assert client.request("GET", "/fast", token="tok").status == 200
 
 
-@pytest.mark.parametrize("answer, raised", [
-    ((500, {"error": "down"}, {}), ServiceUnavailable),
-    ((503, b"", {}), ServiceUnavailable),
-    ((401, {"reason": "Token expired"}, {}), ServiceRefused),
-    ((403, "<html>", {"Content-Type": "text/html"}), ServiceRefused),
-])
+@pytest.mark.parametrize(
+    "answer, raised",
+    [
+        ((500, {"error": "down"}, {}), ServiceUnavailable),
+        ((503, b"", {}), ServiceUnavailable),
+        ((401, {"reason": "Token expired"}, {}), ServiceRefused),
+        ((403, "<html>", {"Content-Type": "text/html"}), ServiceRefused),
+    ],
+)
 def test_statuses_that_every_call_shares(client, echo, answer, raised):
     echo.answer = answer
     with pytest.raises(raised) as error:
@@ -127,16 +135,21 @@ def test_an_unreachable_service_is_unavailable(client, settings):
         client.request("GET", "/x", token="tok")
 
 
-@pytest.mark.parametrize("error, expected", [
-    (ServiceUnavailable("guardian"), (503, {"message": "Authorization service unavailable"})),
-    (ServiceRejected("guardian"), (503, {"message": "Authorization service unavailable"})),
-    (ServiceConflict("guardian"), (503, {"message": "Authorization service unavailable"})),
-    (ServiceRefused("guardian", reason="Token rejected"), (403, {"message": "Access denied",
-                                                                  "reason": "Token rejected"})),
-    (ServiceRefused("guardian"), (403, {"message": "Access denied"})),
-    (ServiceUnavailable("storage"), (503, {"message": "Storage service unavailable"})),
-    (ServiceRefused("storage"), (403, {"message": "Access denied by the storage service"})),
-])
+@pytest.mark.parametrize(
+    "error, expected",
+    [
+        (ServiceUnavailable("guardian"), (503, {"message": "Authorization service unavailable"})),
+        (ServiceRejected("guardian"), (503, {"message": "Authorization service unavailable"})),
+        (ServiceConflict("guardian"), (503, {"message": "Authorization service unavailable"})),
+        (
+            ServiceRefused("guardian", reason="Token rejected"),
+            (403, {"message": "Access denied", "reason": "Token rejected"}),
+        ),
+        (ServiceRefused("guardian"), (403, {"message": "Access denied"})),
+        (ServiceUnavailable("storage"), (503, {"message": "Storage service unavailable"})),
+        (ServiceRefused("storage"), (403, {"message": "Access denied by the storage service"})),
+    ],
+)
 def test_client_errors_map_to_the_envelope_in_one_place(error, expected):
     assert client_error_response(error) == expected
 

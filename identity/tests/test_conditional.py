@@ -41,20 +41,59 @@ class Resource:
 
 
 RESOURCES = [
-    Resource("company", "/companies", "companies.Company", put={"name": "Acme Renamed"}, create={"name": "Initech"},
-             patch_field="description", delete_status=409, readable_after_create=False),
-    Resource("customer", "/customers", "partners.Customer", put={"name": "Client Renamed"},
-             create={"name": "New client"}, patch_field="contact_person"),
-    Resource("subcontractor", "/subcontractors", "partners.Subcontractor", put={"name": "Supplier Renamed"},
-             create={"name": "New supplier"}, patch_field="description"),
-    Resource("unit", "/organization_units", "org.OrganizationUnit", put={"name": "Head office renamed"},
-             create={"name": "Branch", "parent_id": "{unit}"}, patch_field="description", expand="children"),
-    Resource("position", "/positions", "org.Position", put={"title": "Lead", "organization_unit_id": "{unit}"},
-             create={"title": "Architect", "organization_unit_id": "{unit}"}, patch_field="description",
-             expand="organization_unit"),
-    Resource("user", "/users", "users.User", put={"email": "target@acme.test", "first_name": "Renamed"},
-             create={"email": "created@acme.test", "password": PASSWORD}, patch_field="first_name",
-             expand="position"),
+    Resource(
+        "company",
+        "/companies",
+        "companies.Company",
+        put={"name": "Acme Renamed"},
+        create={"name": "Initech"},
+        patch_field="description",
+        delete_status=409,
+        readable_after_create=False,
+    ),
+    Resource(
+        "customer",
+        "/customers",
+        "partners.Customer",
+        put={"name": "Client Renamed"},
+        create={"name": "New client"},
+        patch_field="contact_person",
+    ),
+    Resource(
+        "subcontractor",
+        "/subcontractors",
+        "partners.Subcontractor",
+        put={"name": "Supplier Renamed"},
+        create={"name": "New supplier"},
+        patch_field="description",
+    ),
+    Resource(
+        "unit",
+        "/organization_units",
+        "org.OrganizationUnit",
+        put={"name": "Head office renamed"},
+        create={"name": "Branch", "parent_id": "{unit}"},
+        patch_field="description",
+        expand="children",
+    ),
+    Resource(
+        "position",
+        "/positions",
+        "org.Position",
+        put={"title": "Lead", "organization_unit_id": "{unit}"},
+        create={"title": "Architect", "organization_unit_id": "{unit}"},
+        patch_field="description",
+        expand="organization_unit",
+    ),
+    Resource(
+        "user",
+        "/users",
+        "users.User",
+        put={"email": "target@acme.test", "first_name": "Renamed"},
+        create={"email": "created@acme.test", "password": PASSWORD},
+        patch_field="first_name",
+        expand="position",
+    ),
 ]
 EXPANDABLE = [resource for resource in RESOURCES if resource.expand]
 
@@ -109,7 +148,8 @@ class Target:
 
     def write(self, method: str, **headers):
         return {"PUT": self.put, "PATCH": lambda **h: self.patch("changed", **h), "DELETE": self.delete}[method](
-            **headers)
+            **headers
+        )
 
 
 @pytest.fixture
@@ -186,8 +226,10 @@ def test_the_tag_follows_a_change_that_leaves_updated_at_alone(client_a, company
 def test_an_expanded_unit_tag_follows_its_children(client_a, ids):
     url = f"/organization_units/{ids['unit']}?expand=children"
     before = client_a.get(url)["ETag"]
-    assert client_a.post("/organization_units", {"name": "Child", "parent_id": ids["unit"]},
-                         format="json").status_code == 201
+    assert (
+        client_a.post("/organization_units", {"name": "Child", "parent_id": ids["unit"]}, format="json").status_code
+        == 201
+    )
     assert client_a.get(url)["ETag"] != before
     assert client_a.get(url, headers={"If-None-Match": before}).status_code == 200
 
@@ -227,8 +269,9 @@ def test_if_none_match_compares_weakly_and_accepts_lists(target, header):
 
 @pytest.mark.parametrize("resource", RESOURCES[1:2], ids=str)
 def test_if_none_match_of_a_missing_object_is_404(target):
-    assert_error(target.client.get(target.resource.url(uuid.uuid4()), headers={"If-None-Match": "*"}), 404,
-                 "Customer not found")
+    assert_error(
+        target.client.get(target.resource.url(uuid.uuid4()), headers={"If-None-Match": "*"}), 404, "Customer not found"
+    )
 
 
 # --- If-Match -------------------------------------------------------------------------------------------
@@ -317,12 +360,18 @@ def test_if_match_comes_after_the_path_checks_and_before_the_body(target, ids, d
         assert_error(client.patch(resource.url(pk), {}, format="json", headers=header), 404, f"{entity} not found")
     malformed = client.patch(resource.url("not-a-uuid"), {}, format="json", headers=header)
     assert malformed.status_code == 400
-    assert_error(client.patch(target.url, {"unknown": 1}, format="json", headers=header), 412,
-                 "Precondition failed")
-    assert_error(client.patch(target.url, b"{not json", content_type="application/json", headers=header), 412,
-                 "Precondition failed")
-    assert_error(client.patch(target.url, {"unknown": 1}, format="json", headers={"If-Match": target.tag()}), 400,
-                 "Validation error", fields=("unknown",))
+    assert_error(client.patch(target.url, {"unknown": 1}, format="json", headers=header), 412, "Precondition failed")
+    assert_error(
+        client.patch(target.url, b"{not json", content_type="application/json", headers=header),
+        412,
+        "Precondition failed",
+    )
+    assert_error(
+        client.patch(target.url, {"unknown": 1}, format="json", headers={"If-Match": target.tag()}),
+        400,
+        "Validation error",
+        fields=("unknown",),
+    )
 
 
 def test_conditional_writes_that_take_the_tree_lock_themselves_succeed(client_a, ids):
@@ -337,8 +386,13 @@ def test_conditional_writes_that_take_the_tree_lock_themselves_succeed(client_a,
         response = client_a.patch(url, body, format="json", headers={"If-Match": client_a.get(url)["ETag"]})
         assert response.status_code == 200, (url, response.content)
         assert all(response.json()[key] == value for key, value in body.items())
-    assert client_a.delete(f"/organization_units/{branch['id']}", headers={
-        "If-Match": client_a.get(f"/organization_units/{branch['id']}")["ETag"]}).status_code == 204
+    assert (
+        client_a.delete(
+            f"/organization_units/{branch['id']}",
+            headers={"If-Match": client_a.get(f"/organization_units/{branch['id']}")["ETag"]},
+        ).status_code
+        == 204
+    )
 
 
 @pytest.mark.parametrize("resource", RESOURCES[1:2], ids=str)
@@ -410,15 +464,18 @@ def postgres_only():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @by_resource()
-def test_of_two_writers_holding_the_same_tag_one_gets_412(postgres_only, resource, company_a, user_a, directory_a,
-                                                          make_user):
+def test_of_two_writers_holding_the_same_tag_one_gets_412(
+    postgres_only, resource, company_a, user_a, directory_a, make_user
+):
     """Both writers send their PATCH while the test holds the object's row: without a lock around check and write
     both would have checked the tag already, and both would write once the row is free."""
     ids = {**directory_a, "user": str(make_user(company_a, "target@acme.test").pk)}
     token, url = make_token(user_a), resource.url(ids[resource.name])
     tag = _client(token).get(url)["ETag"]
-    writers = [Writer(token, "PATCH", url, {resource.patch_field: f"writer-{index}"}, **{"If-Match": tag})
-               for index in range(2)]
+    writers = [
+        Writer(token, "PATCH", url, {resource.patch_field: f"writer-{index}"}, **{"If-Match": tag})
+        for index in range(2)
+    ]
     with transaction.atomic():
         apps.get_model(resource.model).objects.select_for_update().get(pk=ids[resource.name])
         _start_waiting(*writers)
@@ -435,7 +492,7 @@ def test_a_conditional_write_queues_behind_a_tree_move_without_deadlock(postgres
     """A move of a parent (company lock, then its subtree's rows) queued before a conditional move of its child:
     the conditional write takes the company lock before the child's row, as the services do, so it waits instead
     of holding the child against the move. It then finds the child's path changed: 412."""
-    from org import services  # noqa: PLC0415 - the org tree, for this test only
+    from org import services
 
     root = services.org_unit_create(company_id=company_a.pk, data={"name": "Root"})
     parent = services.org_unit_create(company_id=company_a.pk, data={"name": "Parent"})
@@ -443,8 +500,9 @@ def test_a_conditional_write_queues_behind_a_tree_move_without_deadlock(postgres
     token = make_token(user_a)
     tag = _client(token).get(f"/organization_units/{child.pk}")["ETag"]
     move_parent = Writer(token, "PATCH", f"/organization_units/{parent.pk}", {"parent_id": str(root.pk)})
-    move_child = Writer(token, "PATCH", f"/organization_units/{child.pk}", {"parent_id": str(root.pk)},
-                        **{"If-Match": tag})
+    move_child = Writer(
+        token, "PATCH", f"/organization_units/{child.pk}", {"parent_id": str(root.pk)}, **{"If-Match": tag}
+    )
     with transaction.atomic():
         apps.get_model("companies.Company").objects.select_for_update().get(pk=company_a.pk)
         _start_waiting(move_parent, move_child)
@@ -464,8 +522,11 @@ def schema(django_db_blocker):
 @by_resource()
 def test_schema_documents_etag_304_and_412(schema, resource):
     collection = schema["paths"][resource.collection]
-    [by_id] = [operations for path, operations in schema["paths"].items()
-               if re.fullmatch(re.escape(resource.collection) + r"/\{\w+\}", path)]
+    [by_id] = [
+        operations
+        for path, operations in schema["paths"].items()
+        if re.fullmatch(re.escape(resource.collection) + r"/\{\w+\}", path)
+    ]
     assert "ETag" in collection["post"]["responses"]["201"]["headers"]
     assert "ETag" not in collection["get"]["responses"]["200"].get("headers", {})
     read = by_id["get"]
@@ -475,7 +536,8 @@ def test_schema_documents_etag_304_and_412(schema, resource):
     for method in ("put", "patch", "delete"):
         operation = by_id[method]
         assert operation["responses"]["412"]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/Error"}
+            "$ref": "#/components/schemas/Error"
+        }
         assert _header(operation, "If-Match")["in"] == "header"
         assert "304" not in operation["responses"]
     for method in ("put", "patch"):

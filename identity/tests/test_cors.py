@@ -13,8 +13,12 @@ def cors(settings):
 
 
 def _preflight(client, origin, path="/users"):
-    return client.options(path, HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD="PATCH",
-                          HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type, if-match")
+    return client.options(
+        path,
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="PATCH",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type, if-match",
+    )
 
 
 def test_preflight_of_an_allowed_origin_is_200_without_a_token(cors, anon_client):

@@ -67,8 +67,10 @@ def test_scoped_viewset_cannot_be_unscoped(method):
         type("LeakyViewSet", (CrudViewSet,), {method: lambda self: None})
 
 
-@pytest.mark.parametrize("body", [b'{"name": "a\\u0000b"}', b'{"name": "\\ud800"}', b'{"\\ud800": 1}',
-                                  b'{"name": "ok", "website": ["\\udfff"]}'])
+@pytest.mark.parametrize(
+    "body",
+    [b'{"name": "a\\u0000b"}', b'{"name": "\\ud800"}', b'{"\\ud800": 1}', b'{"name": "ok", "website": ["\\udfff"]}'],
+)
 def test_json_that_is_not_storable_text_is_400(client_a, body):
     before = Company.objects.count()
     response = client_a.generic("POST", "/companies", body, content_type="application/json")
@@ -76,12 +78,15 @@ def test_json_that_is_not_storable_text_is_400(client_a, body):
     assert Company.objects.count() == before
 
 
-@pytest.mark.parametrize("path, caller", [
-    ("/companies", "client_a"),
-    ("/init-db", "anon_client"),  # on an empty database: an initialised one answers 403 before reading the body
-    ("/verify_password", "client_a"),
-    ("/users/password-reset/confirm", "client_a"),
-])
+@pytest.mark.parametrize(
+    "path, caller",
+    [
+        ("/companies", "client_a"),
+        ("/init-db", "anon_client"),  # on an empty database: an initialised one answers 403 before reading the body
+        ("/verify_password", "client_a"),
+        ("/users/password-reset/confirm", "client_a"),
+    ],
+)
 def test_deeply_nested_json_is_400_not_500(request, path, caller):
     response = request.getfixturevalue(caller).generic("POST", path, b"[" * 100_000, content_type="application/json")
     assert_error(response, 400, "JSON parse error - nested too deeply")

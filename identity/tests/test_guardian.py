@@ -14,8 +14,12 @@ def test_call_carries_the_callers_cookie_and_body(client_a, guardian, user_a):
     (call,) = guardian.calls
     assert (call.method, call.path) == ("POST", "/check-access")
     assert call.cookie_token == client_a.raw_token
-    assert call.json() == {"user_id": str(user_a.pk), "service": "identity", "resource_name": "company",
-                           "operation": "LIST"}
+    assert call.json() == {
+        "user_id": str(user_a.pk),
+        "service": "identity",
+        "resource_name": "company",
+        "operation": "LIST",
+    }
 
 
 def test_denial_is_403_with_reason(client_a, guardian):

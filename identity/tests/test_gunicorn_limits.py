@@ -24,8 +24,9 @@ def server(django_db_setup):
 def test_a_10000_character_query_works_end_to_end(server, company_a, make_user):
     user = make_user(company_a, f"long-{uuid.uuid4().hex[:8]}@acme.test")
     search = "x" * 10_000
-    response = requests.get(f"{server}/users", params={"search": search}, timeout=30,
-                            cookies={"access_token": make_token(user)})
+    response = requests.get(
+        f"{server}/users", params={"search": search}, timeout=30, cookies={"access_token": make_token(user)}
+    )
     assert len(response.request.url) > 10_000
     assert response.status_code == 200, response.text[:300]
     assert response.json()["data"] == []  # the API read the whole value: no user's name holds 10,000 x's

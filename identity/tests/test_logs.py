@@ -90,39 +90,68 @@ def test_no_secret_in_any_line(client_a, anon_client, user_a, settings, log_line
     settings.INTERNAL_AUTH_TOKEN = "internal-token-value"
     lines = log_lines("json")
     client_a.get("/users")
-    anon_client.post("/verify_password", {"email": user_a.email, "password": PASSWORD}, format="json",
-                     HTTP_X_INTERNAL_TOKEN="internal-token-value")
-    anon_client.post("/verify_password", {"email": user_a.email, "password": "Wrong-horse-secret-9"}, format="json",
-                     HTTP_X_INTERNAL_TOKEN="internal-token-value")
+    anon_client.post(
+        "/verify_password",
+        {"email": user_a.email, "password": PASSWORD},
+        format="json",
+        HTTP_X_INTERNAL_TOKEN="internal-token-value",
+    )
+    anon_client.post(
+        "/verify_password",
+        {"email": user_a.email, "password": "Wrong-horse-secret-9"},
+        format="json",
+        HTTP_X_INTERNAL_TOKEN="internal-token-value",
+    )
     anon_client.get("/users", HTTP_AUTHORIZATION="Bearer not.a-valid.token-secret")
     text = "\n".join(lines())
     assert len(_access(lines())) == 4
-    for secret in (client_a.raw_token, PASSWORD, "Wrong-horse-secret-9", "internal-token-value",
-                   "not.a-valid.token-secret", settings.JWT_SECRET, settings.SECRET_KEY):
+    for secret in (
+        client_a.raw_token,
+        PASSWORD,
+        "Wrong-horse-secret-9",
+        "internal-token-value",
+        "not.a-valid.token-secret",
+        settings.JWT_SECRET,
+        settings.SECRET_KEY,
+    ):
         assert secret not in text
 
 
 def _log_format(**variables) -> subprocess.CompletedProcess:
     env = {name: value for name, value in os.environ.items() if name not in SETTINGS_VARIABLES}
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "SECRET_KEY": "s" * 50, "JWT_SECRET": "j" * 50,
-                "INTERNAL_AUTH_TOKEN": "t", "USE_GUARDIAN_SERVICE": "false", "RATELIMIT_ENABLED": "false",
-                **variables})
-    code = ("import environ\n"
-            "environ.Env.read_env = classmethod(lambda cls, *args, **kwargs: None)\n"
-            "from django.conf import settings\n"
-            "print(settings.LOG_FORMAT, settings.LOGGING['handlers']['console']['formatter'])\n")
-    return subprocess.run([sys.executable, "-c", code], cwd=django_settings.BASE_DIR, env=env, capture_output=True,
-                          text=True, timeout=60)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SECRET_KEY": "s" * 50,
+            "JWT_SECRET": "j" * 50,
+            "INTERNAL_AUTH_TOKEN": "t",
+            "USE_GUARDIAN_SERVICE": "false",
+            "RATELIMIT_ENABLED": "false",
+            **variables,
+        }
+    )
+    code = (
+        "import environ\n"
+        "environ.Env.read_env = classmethod(lambda cls, *args, **kwargs: None)\n"
+        "from django.conf import settings\n"
+        "print(settings.LOG_FORMAT, settings.LOGGING['handlers']['console']['formatter'])\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=django_settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
-@pytest.mark.parametrize("app_env, variables, expected", [
-    ("production", {}, "json"),
-    ("staging", {}, "json"),
-    ("testing", {}, "json"),
-    ("development", {}, "text"),
-    ("production", {"LOG_FORMAT": "text"}, "text"),
-    ("development", {"LOG_FORMAT": "JSON"}, "json"),
-])
+@pytest.mark.parametrize(
+    "app_env, variables, expected",
+    [
+        ("production", {}, "json"),
+        ("staging", {}, "json"),
+        ("testing", {}, "json"),
+        ("development", {}, "text"),
+        ("production", {"LOG_FORMAT": "text"}, "text"),
+        ("development", {"LOG_FORMAT": "JSON"}, "json"),
+    ],
+)
 def test_log_format_defaults_to_json_outside_development(app_env, variables, expected):
     result = _log_format(APP_ENV=app_env, **variables)
     assert result.returncode == 0, result.stderr
@@ -133,4 +162,5 @@ def test_an_unknown_log_format_stops_startup():
     result = _log_format(APP_ENV="production", LOG_FORMAT="xml")
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [
-        "Configuration error: LOG_FORMAT must be json or text, not 'xml', when APP_ENV=production"]
+        "Configuration error: LOG_FORMAT must be json or text, not 'xml', when APP_ENV=production"
+    ]

@@ -63,14 +63,22 @@ def test_counts_requests_by_route_method_status_and_queries(client_a, anon_clien
     route = next(r for r in re.findall(r'route="([^"]*)"', after) if r.startswith("/users/{") and r.count("{") == 1)
     for status, count in (("200", 1), ("404", 1), ("403", 1)):
         labels = {"route": route, "method": "GET", "status": status}
-        assert _sample(after, "identity_http_requests_total", **labels) - _sample(
-            before, "identity_http_requests_total", **labels) == count
-    assert _sample(after, "identity_http_request_duration_seconds_count", route=route, method="GET") - _sample(
-        before, "identity_http_request_duration_seconds_count", route=route, method="GET") == 3
+        assert (
+            _sample(after, "identity_http_requests_total", **labels)
+            - _sample(before, "identity_http_requests_total", **labels)
+            == count
+        )
+    assert (
+        _sample(after, "identity_http_request_duration_seconds_count", route=route, method="GET")
+        - _sample(before, "identity_http_request_duration_seconds_count", route=route, method="GET")
+        == 3
+    )
     assert _sample(after, "identity_database_queries_total", outcome="ok") > _sample(
-        before, "identity_database_queries_total", outcome="ok")
+        before, "identity_database_queries_total", outcome="ok"
+    )
     grants = _sample(after, "identity_outside_calls_total", service="guardian", outcome="2xx") - _sample(
-        before, "identity_outside_calls_total", service="guardian", outcome="2xx")
+        before, "identity_outside_calls_total", service="guardian", outcome="2xx"
+    )
     assert grants >= 3  # every Guardian check, granted or denied, is an answered call
     assert "/users/" + str(user_a.pk) not in after  # routes are templates, never ids
 
@@ -80,16 +88,22 @@ def test_counts_outside_calls_that_fail(client_a, anon_client, user_a, guardian)
     guardian.mode = "fail"
     assert client_a.get(f"/users/{user_a.pk}").status_code == 503
     after = anon_client.get("/metrics").content.decode()
-    assert _sample(after, "identity_outside_calls_total", service="guardian", outcome="5xx") - _sample(
-        before, "identity_outside_calls_total", service="guardian", outcome="5xx") == 1
+    assert (
+        _sample(after, "identity_outside_calls_total", service="guardian", outcome="5xx")
+        - _sample(before, "identity_outside_calls_total", service="guardian", outcome="5xx")
+        == 1
+    )
 
 
 def test_one_scrape_adds_up_every_gunicorn_worker(tmp_path):
     directory = tmp_path / "metrics"
     directory.mkdir()
     (directory / "counter_99999.db").write_bytes(b"left by an earlier run")
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/metrics.sqlite3", "CACHE_URL": "",
-           "PROMETHEUS_MULTIPROC_DIR": str(directory)}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/metrics.sqlite3",
+        "CACHE_URL": "",
+        "PROMETHEUS_MULTIPROC_DIR": str(directory),
+    }
     with gunicorn(env, workers=2, config=True) as (url, _log):
 
         def scrape() -> str:

@@ -9,8 +9,14 @@ from identity.testing.assertions import assert_error
 
 pytestmark = pytest.mark.django_db
 
-PATH_OBJECTS = {"company_id": "company", "user_id": "user", "unit_id": "unit", "position_id": "position",
-                "customer_id": "customer", "subcontractor_id": "subcontractor"}
+PATH_OBJECTS = {
+    "company_id": "company",
+    "user_id": "user",
+    "unit_id": "unit",
+    "position_id": "position",
+    "customer_id": "customer",
+    "subcontractor_id": "subcontractor",
+}
 
 
 def _schema_paths() -> list[str]:
@@ -51,7 +57,8 @@ def test_options_on_a_guarded_route_needs_the_token(anon_client, directory_a):
             assert_error(anon_client.options(_url(path, directory_a)), 401)
 
 
-@pytest.mark.parametrize("path", ["/users/{user_id}/avatar", "/companies/{company_id}/logo",
-                                  "/users/{user_id}/admin-reset-password"])
+@pytest.mark.parametrize(
+    "path", ["/users/{user_id}/avatar", "/companies/{company_id}/logo", "/users/{user_id}/admin-reset-password"]
+)
 def test_options_on_another_companys_object_is_still_200(client_a, directory_b, path):
     assert client_a.options(_url(path, directory_b)).status_code == 200

@@ -14,11 +14,23 @@ pytestmark = pytest.mark.django_db
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 LISTS = ["/companies", "/customers", "/subcontractors", "/organization_units", "/positions", "/users"]
-RATE_LIMITED = [("post", "/verify_password"), ("post", "/users/password-reset/request"),
-                ("post", "/users/password-reset/confirm"), ("patch", "/users/me/change-password"),
-                ("post", "/init-db")]
-PUBLIC = {"/health", "/health/live", "/health/ready", "/init-db", "/verify_password", "/users/password-reset/request",
-          "/users/password-reset/confirm", "/metrics"}
+RATE_LIMITED = [
+    ("post", "/verify_password"),
+    ("post", "/users/password-reset/request"),
+    ("post", "/users/password-reset/confirm"),
+    ("patch", "/users/me/change-password"),
+    ("post", "/init-db"),
+]
+PUBLIC = {
+    "/health",
+    "/health/live",
+    "/health/ready",
+    "/init-db",
+    "/verify_password",
+    "/users/password-reset/request",
+    "/users/password-reset/confirm",
+    "/metrics",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +54,10 @@ def test_credentials_are_alternatives(schema):
         expected = [{}] if path in PUBLIC else [{"cookieAuth": []}, {"bearerAuth": []}]
         assert operation["security"] == expected, (method, path)
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
 
 
 def test_guarded_operations_document_401_403_503(schema):
@@ -63,27 +78,33 @@ def test_the_six_list_gets_document_their_400(schema, path):
     assert schema["paths"][path]["get"]["responses"]["400"]["content"]["application/json"]["schema"] == ERROR
 
 
-@pytest.mark.parametrize("method, path, code", [
-    ("delete", "/companies/{company_id}", "409"),
-    ("post", "/init-db", "403"),
-    ("post", "/positions", "404"),
-    ("post", "/users/{user_id}/roles", "409"),
-    ("post", "/companies", "409"),
-    ("patch", "/users/{user_id}", "409"),
-    ("put", "/subcontractors/{subcontractor_id}", "409"),
-])
+@pytest.mark.parametrize(
+    "method, path, code",
+    [
+        ("delete", "/companies/{company_id}", "409"),
+        ("post", "/init-db", "403"),
+        ("post", "/positions", "404"),
+        ("post", "/users/{user_id}/roles", "409"),
+        ("post", "/companies", "409"),
+        ("patch", "/users/{user_id}", "409"),
+        ("put", "/subcontractors/{subcontractor_id}", "409"),
+    ],
+)
 def test_contract_specific_answers_are_documented(schema, method, path, code):
     assert schema["paths"][path][method]["responses"][code]["content"]["application/json"]["schema"] == ERROR
 
 
-@pytest.mark.parametrize("method, path, code", [
-    ("post", "/organization_units", "409"),  # units have no unique field
-    ("post", "/init-db", "409"),  # every loser of a concurrent init answers 403
-    ("post", "/users/password-reset/request", "400"),  # always the same 200
-    ("get", "/health/live", "503"),  # no I/O
-    ("get", "/users", "413"),  # no body is read
-    ("post", "/users/{user_id}/admin-reset-password", "415"),
-])
+@pytest.mark.parametrize(
+    "method, path, code",
+    [
+        ("post", "/organization_units", "409"),  # units have no unique field
+        ("post", "/init-db", "409"),  # every loser of a concurrent init answers 403
+        ("post", "/users/password-reset/request", "400"),  # always the same 200
+        ("get", "/health/live", "503"),  # no I/O
+        ("get", "/users", "413"),  # no body is read
+        ("post", "/users/{user_id}/admin-reset-password", "415"),
+    ],
+)
 def test_answers_an_operation_never_gives_are_not_documented(schema, method, path, code):
     assert code not in _codes(schema, method, path)
 
@@ -118,8 +139,15 @@ def test_every_error_answer_has_a_json_body(schema):
                 assert "application/json" in response.get("content", {}), (method, path, code)
 
 
-@pytest.mark.parametrize("path", ["/users/{user_id}/avatar", "/companies/{company_id}/logo",
-                                  "/customers/{customer_id}/logo", "/subcontractors/{subcontractor_id}/logo"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/users/{user_id}/avatar",
+        "/companies/{company_id}/logo",
+        "/customers/{customer_id}/logo",
+        "/subcontractors/{subcontractor_id}/logo",
+    ],
+)
 def test_file_downloads_declare_image_types(schema, path):
     content = schema["paths"][path]["get"]["responses"]["200"]["content"]
     assert set(content) == set(files.CONTENT_TYPES.values())

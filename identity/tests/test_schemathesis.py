@@ -19,15 +19,21 @@ pytestmark = pytest.mark.postgres
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 MAX_EXAMPLES = 25  # per operation and phase: a few thousand requests over the whole schema
 RUN_TIMEOUT = 420
-PATH_PARAMETERS = {"company_id": "company", "user_id": "user", "unit_id": "unit", "position_id": "position",
-                   "customer_id": "customer", "subcontractor_id": "subcontractor"}
+PATH_PARAMETERS = {
+    "company_id": "company",
+    "user_id": "user",
+    "unit_id": "unit",
+    "position_id": "position",
+    "customer_id": "customer",
+    "subcontractor_id": "subcontractor",
+}
 
 
 def _config(ids: dict) -> str:
     """schemathesis.toml: path ids are the caller's own objects half of the time (the rest generated, mostly
     unknown), so that by-id reads and writes are exercised as well as their 404s."""
     lines = []
-    for parameter, key in PATH_PARAMETERS.items():
+    for key in PATH_PARAMETERS.values():
         lines += [f"[dictionaries.{key}]", f"values = [{json.dumps(ids[key])}]", ""]
     lines.append("[parameters]")
     for parameter, key in PATH_PARAMETERS.items():
@@ -40,8 +46,7 @@ def _config(ids: dict) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_operation_answers_as_the_schema_documents(company_a, user_a, directory_a, make_user, guardian,
-                                                         tmp_path):
+def test_every_operation_answers_as_the_schema_documents(company_a, user_a, directory_a, make_user, guardian, tmp_path):
     if connection.vendor != "postgresql" or not settings.CACHE_URL.startswith(("redis://", "rediss://")):
         pytest.skip("needs PostgreSQL and Redis (a database and a cache the gunicorn workers share)")
     caller = user_a
@@ -58,24 +63,59 @@ def test_every_operation_answers_as_the_schema_documents(company_a, user_a, dire
         "INTERNAL_AUTH_TOKEN": "",
         "PASSWORD_RESET_MIN_RESPONSE_SECONDS": "0",
         # Limits high enough that bodies get validated rather than refused with 429.
-        **{name: "100000/m" for name in (
-            "RATELIMIT_VERIFY_PASSWORD", "RATELIMIT_VERIFY_PASSWORD_EMAIL", "RATELIMIT_RESET_REQUEST_IP",
-            "RATELIMIT_RESET_REQUEST_EMAIL", "RATELIMIT_RESET_CONFIRM", "RATELIMIT_CHANGE_PASSWORD",
-            "RATELIMIT_INIT_DB")},
+        **dict.fromkeys(
+            (
+                "RATELIMIT_VERIFY_PASSWORD",
+                "RATELIMIT_VERIFY_PASSWORD_EMAIL",
+                "RATELIMIT_RESET_REQUEST_IP",
+                "RATELIMIT_RESET_REQUEST_EMAIL",
+                "RATELIMIT_RESET_CONFIRM",
+                "RATELIMIT_CHANGE_PASSWORD",
+                "RATELIMIT_INIT_DB",
+            ),
+            "100000/m",
+        ),
     }
     # The production configuration (config/gunicorn.conf.py): its unlimited request line lets long generated queries
     # reach the API instead of gunicorn's own HTML 414.
     with gunicorn(env, config=True) as (url, _log):
-        assert requests.get(f"{url}/users/{caller.pk}", cookies={"access_token": make_token(caller)},
-                            timeout=10).status_code == 200
+        assert (
+            requests.get(
+                f"{url}/users/{caller.pk}", cookies={"access_token": make_token(caller)}, timeout=10
+            ).status_code
+            == 200
+        )
         command = [
-            str(Path(sys.executable).parent / "st"), "--config-file", str(config), "run", f"{url}/openapi.json",
-            "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES), "--seed", "20261201",
-            "--phases", "examples,coverage,fuzzing", "--workers", "2", "--no-color",
-            "--header", f"Cookie: access_token={make_token(caller, minutes=30)}",
-            "--generation-with-security-parameters", "false",
-            "--request-timeout", "20", "--generation-database", "none", "--suppress-health-check", "all",
-            "--report", "junit", "--report-junit-path", str(tmp_path / "junit.xml"),
+            str(Path(sys.executable).parent / "st"),
+            "--config-file",
+            str(config),
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            CHECKS,
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--seed",
+            "20261201",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--workers",
+            "2",
+            "--no-color",
+            "--header",
+            f"Cookie: access_token={make_token(caller, minutes=30)}",
+            "--generation-with-security-parameters",
+            "false",
+            "--request-timeout",
+            "20",
+            "--generation-database",
+            "none",
+            "--suppress-health-check",
+            "all",
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(tmp_path / "junit.xml"),
         ]
         result = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path)
     output = result.stdout + result.stderr

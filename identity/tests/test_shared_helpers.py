@@ -19,16 +19,21 @@ pytestmark = pytest.mark.django_db
 
 def _positions(company, count):
     unit = org_services.org_unit_create(company_id=company.pk, data={"name": "Unit"})
-    return [org_services.position_create(company_id=company.pk, organization_unit_id=unit.pk,
-                                         data={"title": f"Title {index}"}) for index in range(count)]
+    return [
+        org_services.position_create(
+            company_id=company.pk, organization_unit_id=unit.pk, data={"title": f"Title {index}"}
+        )
+        for index in range(count)
+    ]
 
 
 def test_delete_set_releases_set_null_references_and_deletes_in_constant_statements(
     company_a, make_user, django_assert_num_queries
 ):
     positions = _positions(company_a, 3)
-    holders = [make_user(company_a, f"holder{index}@acme.test", position=position)
-               for index, position in enumerate(positions)]
+    holders = [
+        make_user(company_a, f"holder{index}@acme.test", position=position) for index, position in enumerate(positions)
+    ]
     set_null = [rel for rel in Position._meta.related_objects if rel.on_delete is models.SET_NULL]
     assert set_null, "users.User.position is SET_NULL"
     with django_assert_num_queries(len(set_null) + 1):
@@ -64,14 +69,20 @@ def test_keyed_shape_is_the_same_from_an_instance_and_from_a_row(user_a, company
     assert CompanySerializer(company_a).data["id"] == str(company_a.pk)
 
 
-@pytest.mark.parametrize("path, viewset, action", [
-    ("/users/me/change-password", UserCredentialViewSet, "change_password"),
-    ("/users/password-reset/request", UserCredentialViewSet, "password_reset_request"),
-    ("/users/password-reset/confirm", UserCredentialViewSet, "password_reset_confirm"),
-    ("/users/00000000-0000-0000-0000-000000000001/admin-reset-password", UserCredentialViewSet,
-     "admin_reset_password"),
-    ("/users/me", UserViewSet, "retrieve"),
-])
+@pytest.mark.parametrize(
+    "path, viewset, action",
+    [
+        ("/users/me/change-password", UserCredentialViewSet, "change_password"),
+        ("/users/password-reset/request", UserCredentialViewSet, "password_reset_request"),
+        ("/users/password-reset/confirm", UserCredentialViewSet, "password_reset_confirm"),
+        (
+            "/users/00000000-0000-0000-0000-000000000001/admin-reset-password",
+            UserCredentialViewSet,
+            "admin_reset_password",
+        ),
+        ("/users/me", UserViewSet, "retrieve"),
+    ],
+)
 def test_static_user_paths_resolve_to_their_action(path, viewset, action):
     match = resolve(path)
     assert match.func.cls is viewset

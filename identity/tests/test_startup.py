@@ -42,8 +42,9 @@ def _start(**variables) -> subprocess.CompletedProcess:
     for name, value in {**COMPLETE, **variables}.items():
         if value is not None:
             env[name] = value
-    return subprocess.run([sys.executable, "-c", START], cwd=settings.BASE_DIR, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", START], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def _refused_naming(result: subprocess.CompletedProcess, variable: str) -> str:
@@ -72,8 +73,17 @@ def test_every_checked_variable_is_cleared_from_the_parent_environment():
         ({"USE_EMAIL_SERVICE": "true"}, "MAIL_SERVER"),
         ({"APP_ENV": "staging", "JWT_SECRET": ""}, "JWT_SECRET"),
     ],
-    ids=["secret-key", "jwt-empty", "jwt-unset", "internal-token", "cache-url", "guardian-url", "storage-url",
-         "mail-server", "staging"],
+    ids=[
+        "secret-key",
+        "jwt-empty",
+        "jwt-unset",
+        "internal-token",
+        "cache-url",
+        "guardian-url",
+        "storage-url",
+        "mail-server",
+        "staging",
+    ],
 )
 def test_missing_value_stops_startup_with_one_line(variables, named):
     line = _refused_naming(_start(**variables), named)
@@ -116,8 +126,9 @@ def test_disabled_integrations_need_no_url():
 
 def test_development_from_flask_env_is_lenient():
     # Secrets are given so that nothing is generated into the repository's .env.local.
-    result = _start(APP_ENV=None, FLASK_ENV="development", INTERNAL_AUTH_TOKEN="", CACHE_URL="",
-                    GUARDIAN_SERVICE_URL="")
+    result = _start(
+        APP_ENV=None, FLASK_ENV="development", INTERNAL_AUTH_TOKEN="", CACHE_URL="", GUARDIAN_SERVICE_URL=""
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -127,11 +138,14 @@ def _settings_in_checkout(checkout, **variables) -> subprocess.CompletedProcess:
     (checkout / "config" / "settings.py").write_text(_SETTINGS_SOURCE)
     env = {name: value for name, value in os.environ.items() if name not in SETTINGS_VARIABLES}
     env.update({name: value for name, value in {**COMPLETE, **variables}.items() if value is not None})
-    code = ("import runpy, sys\n"
-            f"namespace = runpy.run_path({str(checkout / 'config' / 'settings.py')!r})\n"
-            "print(namespace['SECRET_KEY'])\n")
-    return subprocess.run([sys.executable, "-c", code], cwd=checkout, env=env, capture_output=True, text=True,
-                          timeout=60)
+    code = (
+        "import runpy, sys\n"
+        f"namespace = runpy.run_path({str(checkout / 'config' / 'settings.py')!r})\n"
+        "print(namespace['SECRET_KEY'])\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=checkout, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("app_env", ["production", "staging"])
@@ -144,8 +158,15 @@ def test_production_in_a_checkout_with_development_secrets_refuses_to_start(tmp_
 
 def test_development_reuses_the_secrets_it_generated(tmp_path):
     (tmp_path / ".env.local").write_text("SECRET_KEY=generated-for-development\nJWT_SECRET=generated-too\n")
-    result = _settings_in_checkout(tmp_path, APP_ENV="development", SECRET_KEY=None, JWT_SECRET=None,
-                                   INTERNAL_AUTH_TOKEN=None, CACHE_URL=None, GUARDIAN_SERVICE_URL=None)
+    result = _settings_in_checkout(
+        tmp_path,
+        APP_ENV="development",
+        SECRET_KEY=None,
+        JWT_SECRET=None,
+        INTERNAL_AUTH_TOKEN=None,
+        CACHE_URL=None,
+        GUARDIAN_SERVICE_URL=None,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "generated-for-development"
     assert (tmp_path / ".env.local").read_text().count("SECRET_KEY=") == 1  # reused, not generated again

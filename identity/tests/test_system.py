@@ -29,20 +29,34 @@ def test_health_shape(anon_client):
 
 def _without_database(tmp_path, code: str, **env) -> list:
     """Runs `code` (which prints one JSON line) in a fresh process whose SQLite file lies in a missing folder."""
-    environment = {**os.environ, "APP_ENV": "testing", "USE_GUARDIAN_SERVICE": "false",
-                   "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3", **env}
-    result = subprocess.run([sys.executable, "-c", "import django, json; django.setup()\n" + code], env=environment,
-                            cwd=django_settings.BASE_DIR, capture_output=True, text=True, timeout=60)
+    environment = {
+        **os.environ,
+        "APP_ENV": "testing",
+        "USE_GUARDIAN_SERVICE": "false",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3",
+        **env,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django, json; django.setup()\n" + code],
+        env=environment,
+        cwd=django_settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_health_is_503_when_the_database_is_unreachable(tmp_path):
-    status, body, ready_status = _without_database(tmp_path, (
-        "from django.test import Client\n"
-        "r = Client().get('/health'); r2 = Client().get('/health/ready')\n"
-        "print(json.dumps([r.status_code, r.json(), r2.status_code]))"
-    ))
+    status, body, ready_status = _without_database(
+        tmp_path,
+        (
+            "from django.test import Client\n"
+            "r = Client().get('/health'); r2 = Client().get('/health/ready')\n"
+            "print(json.dumps([r.status_code, r.json(), r2.status_code]))"
+        ),
+    )
     assert status == 503 and ready_status == 503
     assert body["status"] == "unhealthy" and body["checks"]["database"]["healthy"] is False
 
@@ -74,8 +88,12 @@ def test_config_has_no_secret(client_a, settings):
 
 @pytest.mark.parametrize(
     "url, masked",
-    [("postgres://u:p@h:5432/d", "postgres://u:***@h:5432/d"), ("redis://h:6379/0", "redis://h:6379/0"),
-     ("", ""), ("redis://:pw@h/1", "redis://:***@h/1")],
+    [
+        ("postgres://u:p@h:5432/d", "postgres://u:***@h:5432/d"),
+        ("redis://h:6379/0", "redis://h:6379/0"),
+        ("", ""),
+        ("redis://:pw@h/1", "redis://:***@h/1"),
+    ],
 )
 def test_mask_url(url, masked):
     assert mask_url(url) == masked
@@ -88,8 +106,11 @@ def test_config_needs_a_token(anon_client):
 def test_openapi_schema_generates_without_warnings():
     result = subprocess.run(
         [sys.executable, "manage.py", "spectacular", "--fail-on-warn", "--validate", "--file", os.devnull],
-        cwd=django_settings.BASE_DIR, env={**os.environ, "APP_ENV": "testing"},
-        capture_output=True, text=True, timeout=120,
+        cwd=django_settings.BASE_DIR,
+        env={**os.environ, "APP_ENV": "testing"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -99,7 +120,10 @@ def test_openapi_json_declares_the_cookie_scheme(anon_client):
     assert response.status_code == 200
     schema = response.json()
     assert schema["components"]["securitySchemes"]["cookieAuth"] == {
-        "type": "apiKey", "in": "cookie", "name": "access_token"}
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "access_token",
+    }
     assert "/companies/{company_id}" in schema["paths"]
 
 
@@ -154,14 +178,17 @@ def test_unknown_path_is_json_also_in_debug(anon_client, settings, debug):
 
 def test_database_unavailable_is_503(tmp_path):
     """Data endpoints of a process whose database cannot be opened answer 503, not 500."""
-    status, body = _without_database(tmp_path, (
-        "from django.test import Client\n"
-        "from identity.testing.tokens import make_token\n"
-        "token = make_token(None, sub='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11',"
-        " company_id='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f12')\n"
-        "r = Client().get('/companies', HTTP_AUTHORIZATION='Bearer ' + token)\n"
-        "print(json.dumps([r.status_code, r.json()]))"
-    ))
+    status, body = _without_database(
+        tmp_path,
+        (
+            "from django.test import Client\n"
+            "from identity.testing.tokens import make_token\n"
+            "token = make_token(None, sub='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11',"
+            " company_id='5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f12')\n"
+            "r = Client().get('/companies', HTTP_AUTHORIZATION='Bearer ' + token)\n"
+            "print(json.dumps([r.status_code, r.json()]))"
+        ),
+    )
     assert (status, body) == (503, {"message": "Database unavailable"})
 
 
@@ -171,7 +198,8 @@ def test_schema_declares_the_error_envelope_and_uuid_path_ids(anon_client):
     operation = schema["paths"]["/companies/{company_id}"]["patch"]
     for code in ("400", "401", "403", "404", "409", "503"):
         assert operation["responses"][code]["content"]["application/json"]["schema"] == {
-            "$ref": "#/components/schemas/Error"}
+            "$ref": "#/components/schemas/Error"
+        }
     (parameter,) = [p for p in operation["parameters"] if p["in"] == "path"]
     assert parameter["schema"] == {"type": "string", "format": "uuid"}
     unit = schema["components"]["schemas"]["OrganizationUnit"]

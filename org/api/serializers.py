@@ -33,7 +33,14 @@ class PositionSummarySerializer(KeyedSerializerMixin, serializers.ModelSerialize
 
 UNIT_KEYS = ("id", "name", "description", "parent_id", "path", "level", "company_id", "created_at", "updated_at")
 POSITION_KEYS = (
-    "id", "title", "description", "level", "organization_unit_id", "company_id", "created_at", "updated_at",
+    "id",
+    "title",
+    "description",
+    "level",
+    "organization_unit_id",
+    "company_id",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -44,12 +51,15 @@ class OrganizationUnitSerializer(KeyedSerializerMixin, StrictModelSerializer):
     description = serializers.CharField(max_length=255, allow_null=True, allow_blank=True, required=False)
     parent_id = serializers.UUIDField(allow_null=True, required=False)
     company_id = serializers.UUIDField(read_only=True)
-    parent = UnitSummarySerializer(read_only=True, allow_null=True, required=False,
-                                   help_text="Only with expand=parent.")
-    children = UnitSummarySerializer(many=True, read_only=True, required=False,
-                                     help_text="Only with expand=children; by name.")
-    positions = PositionSummarySerializer(many=True, read_only=True, required=False,
-                                          help_text="Only with expand=positions; by title.")
+    parent = UnitSummarySerializer(
+        read_only=True, allow_null=True, required=False, help_text="Only with expand=parent."
+    )
+    children = UnitSummarySerializer(
+        many=True, read_only=True, required=False, help_text="Only with expand=children; by name."
+    )
+    positions = PositionSummarySerializer(
+        many=True, read_only=True, required=False, help_text="Only with expand=positions; by title."
+    )
 
     keys = UNIT_KEYS
 
@@ -81,8 +91,9 @@ class PositionSerializer(KeyedSerializerMixin, StrictModelSerializer):
     level = serializers.IntegerField(min_value=0, max_value=MAX_POSITION_LEVEL, allow_null=True, required=False)
     organization_unit_id = serializers.UUIDField()
     company_id = serializers.UUIDField(read_only=True)
-    organization_unit = UnitSummarySerializer(read_only=True, allow_null=True, required=False,
-                                              help_text="Only with expand=organization_unit.")
+    organization_unit = UnitSummarySerializer(
+        read_only=True, allow_null=True, required=False, help_text="Only with expand=organization_unit."
+    )
 
     keys = POSITION_KEYS
 

@@ -36,8 +36,9 @@ def make_chain(make_unit):
 @pytest.fixture
 def make_position():
     def build(unit, title="Engineer", **fields):
-        return services.position_create(company_id=unit.company_id, organization_unit_id=unit.pk,
-                                        data={"title": title, **fields})
+        return services.position_create(
+            company_id=unit.company_id, organization_unit_id=unit.pk, data={"title": title, **fields}
+        )
 
     return build
 

@@ -27,8 +27,10 @@ def tree(company_a):
 
 
 def _move(client, unit, parent):
-    return client.post(f"{UNITS}{unit.pk}/change/", {"name": unit.name, "description": unit.description or "",
-                                                     "parent": str(parent.pk) if parent else ""})
+    return client.post(
+        f"{UNITS}{unit.pk}/change/",
+        {"name": unit.name, "description": unit.description or "", "parent": str(parent.pk) if parent else ""},
+    )
 
 
 def test_changelist_is_in_path_order_with_names_indented_by_level(staff_client, tree):
@@ -50,11 +52,18 @@ def test_a_parent_change_rewrites_the_subtree_and_records_one_event(staff_client
     assert (a1.level, a1.path) == (3, f"{a.path}/{a1.pk}")
     event = admin_events().get()
     assert (event.action, event.object_id, event.changed_fields, event.source, event.actor_id) == (
-        "organization_unit.update", a.pk, ["parent_id"], "admin", staff_a.pk)
+        "organization_unit.update",
+        a.pk,
+        ["parent_id"],
+        "admin",
+        staff_a.pk,
+    )
 
 
-@pytest.mark.parametrize("target, text", [("a1", "Cannot move a unit under its own descendant."),
-                                          ("a", "An organization unit cannot be its own parent.")])
+@pytest.mark.parametrize(
+    "target, text",
+    [("a1", "Cannot move a unit under its own descendant."), ("a", "An organization unit cannot be its own parent.")],
+)
 def test_a_cycle_is_a_form_error(staff_client, tree, target, text):
     root, a, a1, b = tree
     response = _move(staff_client, a, {"a": a, "a1": a1}[target])
@@ -85,15 +94,18 @@ def test_delete_removes_the_subtree_through_the_service(staff_client, tree):
 def test_position_add_and_change_through_the_service(staff_client, company_a, tree):
     root, a, a1, b = tree
     positions = changelist("org", "position")
-    response = staff_client.post(f"{positions}add/", {"company": str(company_a.pk), "title": "Lead",
-                                                      "organization_unit": str(a.pk), "level": "2"})
+    response = staff_client.post(
+        f"{positions}add/",
+        {"company": str(company_a.pk), "title": "Lead", "organization_unit": str(a.pk), "level": "2"},
+    )
     assert response.status_code == 302
     position = Position.objects.get(title="Lead")
-    response = staff_client.post(f"{positions}{position.pk}/change/", {
-        "title": "Lead", "organization_unit": str(b.pk), "level": "2", "description": ""})
+    response = staff_client.post(
+        f"{positions}{position.pk}/change/",
+        {"title": "Lead", "organization_unit": str(b.pk), "level": "2", "description": ""},
+    )
     assert response.status_code == 302
     position.refresh_from_db()
     assert position.organization_unit_id == b.pk
-    assert [event.action for event in admin_events().order_by("created_at")] == ["position.create",
-                                                                                      "position.update"]
+    assert [event.action for event in admin_events().order_by("created_at")] == ["position.create", "position.update"]
     assert admin_events().get(action="position.update").changed_fields == ["organization_unit_id"]

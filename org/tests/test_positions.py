@@ -10,8 +10,16 @@ from org.models import Position
 
 pytestmark = pytest.mark.django_db
 
-POSITION_KEYS = {"id", "title", "description", "level", "organization_unit_id", "company_id", "created_at",
-                 "updated_at"}
+POSITION_KEYS = {
+    "id",
+    "title",
+    "description",
+    "level",
+    "organization_unit_id",
+    "company_id",
+    "created_at",
+    "updated_at",
+}
 
 
 def _ids(response):
@@ -24,8 +32,9 @@ def unit(make_unit):
 
 
 def test_create_returns_201_with_every_key(client_a, company_a, unit):
-    response = client_a.post("/positions", {"title": "Engineer", "level": 2, "organization_unit_id": str(unit.pk)},
-                             format="json")
+    response = client_a.post(
+        "/positions", {"title": "Engineer", "level": 2, "organization_unit_id": str(unit.pk)}, format="json"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert set(body) == POSITION_KEYS
@@ -37,8 +46,7 @@ def test_create_returns_201_with_every_key(client_a, company_a, unit):
 @pytest.mark.parametrize("which", ["unknown", "foreign"])
 def test_create_with_unknown_or_foreign_unit_is_404(client_a, company_b, make_unit, which):
     unit_id = uuid.uuid4() if which == "unknown" else make_unit("Theirs", company=company_b).pk
-    response = client_a.post("/positions", {"title": "Engineer", "organization_unit_id": str(unit_id)},
-                             format="json")
+    response = client_a.post("/positions", {"title": "Engineer", "organization_unit_id": str(unit_id)}, format="json")
     body = assert_error(response, 404, "Organization unit not found")
     assert "errors" not in body
     assert not Position.objects.filter(title="Engineer").exists()
@@ -68,29 +76,50 @@ def test_create_validation(client_a, unit, body, field):
 
 
 def test_create_without_unit_is_400(client_a, unit):
-    assert_error(client_a.post("/positions", {"title": "ok"}, format="json"), 400, "Validation error",
-                 fields=("organization_unit_id",))
+    assert_error(
+        client_a.post("/positions", {"title": "ok"}, format="json"),
+        400,
+        "Validation error",
+        fields=("organization_unit_id",),
+    )
 
 
 def test_limits_and_nullable_level(client_a, unit):
-    response = client_a.post("/positions", {"title": "t" * 100, "description": "d" * 255, "level": None,
-                                            "organization_unit_id": str(unit.pk)}, format="json")
+    response = client_a.post(
+        "/positions",
+        {"title": "t" * 100, "description": "d" * 255, "level": None, "organization_unit_id": str(unit.pk)},
+        format="json",
+    )
     assert response.status_code == 201 and response.json()["level"] is None
-    zero = client_a.post("/positions", {"title": "t", "level": 0, "organization_unit_id": str(unit.pk)},
-                         format="json")
+    zero = client_a.post("/positions", {"title": "t", "level": 0, "organization_unit_id": str(unit.pk)}, format="json")
     assert zero.status_code == 201 and zero.json()["level"] == 0
 
 
 def test_unknown_field_message_and_company_id_tolerance(client_a, company_a, company_b, unit):
-    body = assert_error(client_a.post("/positions", {"title": "x", "organization_unit_id": str(unit.pk),
-                                                     "created_at": "2026-01-01T00:00:00Z"}, format="json"), 400)
+    body = assert_error(
+        client_a.post(
+            "/positions",
+            {"title": "x", "organization_unit_id": str(unit.pk), "created_at": "2026-01-01T00:00:00Z"},
+            format="json",
+        ),
+        400,
+    )
     assert body["errors"]["created_at"] == ["Unknown field."]
-    ok = client_a.post("/positions", {"title": "x", "organization_unit_id": str(unit.pk),
-                                      "company_id": str(company_a.pk)}, format="json")
+    ok = client_a.post(
+        "/positions",
+        {"title": "x", "organization_unit_id": str(unit.pk), "company_id": str(company_a.pk)},
+        format="json",
+    )
     assert ok.status_code == 201
-    assert_error(client_a.post("/positions", {"title": "x", "organization_unit_id": str(unit.pk),
-                                              "company_id": str(company_b.pk)}, format="json"), 400,
-                 fields=("company_id",))
+    assert_error(
+        client_a.post(
+            "/positions",
+            {"title": "x", "organization_unit_id": str(unit.pk), "company_id": str(company_b.pk)},
+            format="json",
+        ),
+        400,
+        fields=("company_id",),
+    )
 
 
 def test_get_unknown_foreign_and_malformed(client_a, company_b, make_unit, make_position):
@@ -102,10 +131,14 @@ def test_get_unknown_foreign_and_malformed(client_a, company_b, make_unit, make_
 
 def test_put_requires_title_and_unit_and_keeps_omitted_fields(client_a, unit, make_position):
     position = make_position(unit, "Engineer", description="Builds", level=3)
-    assert_error(client_a.put(f"/positions/{position.pk}", {"title": "Lead"}, format="json"), 400,
-                 fields=("organization_unit_id",))
-    response = client_a.put(f"/positions/{position.pk}", {"title": "Lead", "organization_unit_id": str(unit.pk)},
-                            format="json")
+    assert_error(
+        client_a.put(f"/positions/{position.pk}", {"title": "Lead"}, format="json"),
+        400,
+        fields=("organization_unit_id",),
+    )
+    response = client_a.put(
+        f"/positions/{position.pk}", {"title": "Lead", "organization_unit_id": str(unit.pk)}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert (body["title"], body["description"], body["level"]) == ("Lead", "Builds", 3)
@@ -122,12 +155,12 @@ def test_patch_moves_to_another_unit_of_the_company(client_a, unit, make_unit, m
 
 @pytest.mark.parametrize("method", ["put", "patch"])
 @pytest.mark.parametrize("which", ["unknown", "foreign"])
-def test_update_with_unknown_or_foreign_unit_is_400(client_a, company_b, unit, make_unit, make_position, method,
-                                                    which):
+def test_update_with_unknown_or_foreign_unit_is_400(client_a, company_b, unit, make_unit, make_position, method, which):
     position = make_position(unit)
     unit_id = uuid.uuid4() if which == "unknown" else make_unit("Theirs", company=company_b).pk
-    response = getattr(client_a, method)(f"/positions/{position.pk}",
-                                         {"title": "Moved", "organization_unit_id": str(unit_id)}, format="json")
+    response = getattr(client_a, method)(
+        f"/positions/{position.pk}", {"title": "Moved", "organization_unit_id": str(unit_id)}, format="json"
+    )
     assert_error(response, 400, "Validation error", fields=("organization_unit_id",))
     position.refresh_from_db()
     assert (position.organization_unit_id, position.title) == (unit.pk, "Engineer")
@@ -174,16 +207,24 @@ def test_list_filters_search_sort(client_a, staffed):
     by_unit = _ids(client_a.get(f"/positions?organization_unit_id={staffed['other'].pk}"))
     assert by_unit == [str(staffed["seller"].pk)]
     assert_error(client_a.get("/positions?organization_unit_id=nope"), 400, fields=("organization_unit_id",))
-    assert set(_ids(client_a.get("/positions?search=code"))) == {str(staffed["engineer"].pk),
-                                                                 str(staffed["architect"].pk)}
+    assert set(_ids(client_a.get("/positions?search=code"))) == {
+        str(staffed["engineer"].pk),
+        str(staffed["architect"].pk),
+    }
     titles = [row["title"] for row in client_a.get("/positions?sort=title&order=desc").json()["data"]]
     assert titles == ["Seller", "Engineer", "Architect"]
 
 
 def test_list_and_get_expand_organization_unit(client_a, staffed):
     rows = client_a.get("/positions?expand=organization_unit&sort=title").json()["data"]
-    assert rows[0]["organization_unit"] == {"id": str(staffed["unit"].pk), "name": "Engineering", "description": None,
-                                            "level": 0, "parent_id": None, "path": str(staffed["unit"].pk)}
+    assert rows[0]["organization_unit"] == {
+        "id": str(staffed["unit"].pk),
+        "name": "Engineering",
+        "description": None,
+        "level": 0,
+        "parent_id": None,
+        "path": str(staffed["unit"].pk),
+    }
     body = client_a.get(f"/positions/{staffed['seller'].pk}?expand=ORGANIZATION_UNIT").json()
     assert body["organization_unit"]["name"] == "Sales"
     assert "organization_unit" not in client_a.get(f"/positions/{staffed['seller'].pk}").json()
@@ -201,8 +242,11 @@ def test_unit_positions_are_its_own_ordered_by_title(client_a, staffed):
 def test_create_under_unit_ignores_body_unit(client_a, company_b, unit, make_unit):
     theirs = make_unit("Theirs", company=company_b)
     for ignored in (str(theirs.pk), "not-a-uuid", None):
-        response = client_a.post(f"/organization_units/{unit.pk}/positions",
-                                 {"title": "Analyst", "level": 1, "organization_unit_id": ignored}, format="json")
+        response = client_a.post(
+            f"/organization_units/{unit.pk}/positions",
+            {"title": "Analyst", "level": 1, "organization_unit_id": ignored},
+            format="json",
+        )
         assert response.status_code == 201, response.content
         body = response.json()
         assert set(body) == POSITION_KEYS
@@ -212,18 +256,24 @@ def test_create_under_unit_ignores_body_unit(client_a, company_b, unit, make_uni
 
 
 def test_create_under_unit_validates(client_a, unit):
-    assert_error(client_a.post(f"/organization_units/{unit.pk}/positions", {}, format="json"), 400,
-                 fields=("title",))
-    body = assert_error(client_a.post(f"/organization_units/{unit.pk}/positions", {"title": "x", "path": "y"},
-                                      format="json"), 400)
+    assert_error(client_a.post(f"/organization_units/{unit.pk}/positions", {}, format="json"), 400, fields=("title",))
+    body = assert_error(
+        client_a.post(f"/organization_units/{unit.pk}/positions", {"title": "x", "path": "y"}, format="json"), 400
+    )
     assert body["errors"]["path"] == ["Unknown field."]
     assert_error(client_a.post(f"/organization_units/{unit.pk}/positions", ["x"], format="json"), 400)
 
 
 def test_create_under_unknown_or_foreign_unit_is_404(client_a, company_b, make_unit):
     theirs = make_unit("Theirs", company=company_b)
-    assert_error(client_a.post(f"/organization_units/{theirs.pk}/positions", {"title": "x"}, format="json"), 404,
-                 "Organization unit not found")
-    assert_error(client_a.post(f"/organization_units/{uuid.uuid4()}/positions", {"title": "x"}, format="json"), 404,
-                 "Organization unit not found")
+    assert_error(
+        client_a.post(f"/organization_units/{theirs.pk}/positions", {"title": "x"}, format="json"),
+        404,
+        "Organization unit not found",
+    )
+    assert_error(
+        client_a.post(f"/organization_units/{uuid.uuid4()}/positions", {"title": "x"}, format="json"),
+        404,
+        "Organization unit not found",
+    )
     assert not Position.objects.exists()

@@ -31,9 +31,16 @@ def populated(make_unit, make_position):
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("expand, queries", [
-    ("", 3), ("parent", 3), ("children", 4), ("positions", 4), ("parent,children,positions", 5),
-])
+@pytest.mark.parametrize(
+    "expand, queries",
+    [
+        ("", 3),
+        ("parent", 3),
+        ("children", 4),
+        ("positions", 4),
+        ("parent,children,positions", 5),
+    ],
+)
 def test_unit_list_queries_do_not_grow(client_a, populated, django_assert_max_num_queries, size, expand, queries):
     populated(size)
     with django_assert_max_num_queries(queries):  # caller, count, page (+ one per prefetched expansion)
@@ -52,8 +59,7 @@ def test_unit_by_id_with_every_expand(client_a, populated, django_assert_max_num
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("expand, queries", [("", 3), ("organization_unit", 3)])
-def test_position_list_queries_do_not_grow(client_a, populated, django_assert_max_num_queries, size, expand,
-                                           queries):
+def test_position_list_queries_do_not_grow(client_a, populated, django_assert_max_num_queries, size, expand, queries):
     populated(size)
     with django_assert_max_num_queries(queries):
         response = client_a.get(f"/positions?limit=1000&expand={expand}")
@@ -72,14 +78,18 @@ def deep_tree(make_chain, make_unit, make_position):
     return chain
 
 
-@pytest.mark.parametrize("suffix, position, expected", [
-    ("children", 0, 2),
-    ("descendants", 0, MAX_LEVEL + 10),
-    ("ancestors", -1, MAX_LEVEL),
-    ("positions", 3, 1),
-])
-def test_tree_reads_use_a_constant_number_of_queries(client_a, deep_tree, django_assert_max_num_queries, suffix,
-                                                     position, expected):
+@pytest.mark.parametrize(
+    "suffix, position, expected",
+    [
+        ("children", 0, 2),
+        ("descendants", 0, MAX_LEVEL + 10),
+        ("ancestors", -1, MAX_LEVEL),
+        ("positions", 3, 1),
+    ],
+)
+def test_tree_reads_use_a_constant_number_of_queries(
+    client_a, deep_tree, django_assert_max_num_queries, suffix, position, expected
+):
     unit = deep_tree[position]
     with django_assert_max_num_queries(3):  # caller, the path unit, the answer
         response = client_a.get(f"/organization_units/{unit.pk}/{suffix}")
@@ -87,12 +97,14 @@ def test_tree_reads_use_a_constant_number_of_queries(client_a, deep_tree, django
     assert len(response.json()) == expected
 
 
-def test_move_of_a_deep_subtree_uses_a_constant_number_of_queries(client_a, deep_tree, make_unit,
-                                                                  django_assert_max_num_queries):
+def test_move_of_a_deep_subtree_uses_a_constant_number_of_queries(
+    client_a, deep_tree, make_unit, django_assert_max_num_queries
+):
     new_root = make_unit("New root")
     with django_assert_max_num_queries(10):  # the 10th: its audit event
-        response = client_a.patch(f"/organization_units/{deep_tree[1].pk}", {"parent_id": str(new_root.pk)},
-                                  format="json")
+        response = client_a.patch(
+            f"/organization_units/{deep_tree[1].pk}", {"parent_id": str(new_root.pk)}, format="json"
+        )
     assert response.status_code == 200
     deep_tree[-1].refresh_from_db()
     assert deep_tree[-1].level == MAX_LEVEL

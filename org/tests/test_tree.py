@@ -45,8 +45,9 @@ def test_create_root_has_own_id_as_path(client_a):
 def test_create_with_parent_extends_path_and_level(client_a, make_unit):
     root = make_unit("Root")
     child = client_a.post("/organization_units", {"name": "Child", "parent_id": str(root.pk)}, format="json").json()
-    grandchild = client_a.post("/organization_units", {"name": "Grandchild", "parent_id": child["id"]},
-                               format="json").json()
+    grandchild = client_a.post(
+        "/organization_units", {"name": "Grandchild", "parent_id": child["id"]}, format="json"
+    ).json()
     assert child["path"] == f"{root.pk}/{child['id']}" and child["level"] == 1
     assert grandchild["path"] == f"{root.pk}/{child['id']}/{grandchild['id']}" and grandchild["level"] == 2
     assert grandchild["parent_id"] == child["id"]
@@ -92,8 +93,9 @@ def test_move_subtree_three_levels_deep_rewrites_every_descendant(client_a, comp
 def test_move_to_a_shallower_place_lowers_levels(client_a, company_a, make_unit, make_chain):
     top = make_unit("Top")
     chain = make_chain(5, parent=top)
-    response = client_a.put(f"/organization_units/{chain[3].pk}", {"name": "Moved", "parent_id": str(top.pk)},
-                            format="json")
+    response = client_a.put(
+        f"/organization_units/{chain[3].pk}", {"name": "Moved", "parent_id": str(top.pk)}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["name"] == "Moved"
     assert (_fresh(chain[3]).level, _fresh(chain[4]).level) == (1, 2)
@@ -123,8 +125,9 @@ def test_move_bumps_updated_at_of_the_subtree(client_a, make_chain, make_unit):
 
 def test_put_with_unchanged_parent_keeps_the_tree(client_a, company_a, make_chain):
     root, middle, leaf = make_chain(3)
-    response = client_a.put(f"/organization_units/{middle.pk}", {"name": "Same place", "parent_id": str(root.pk)},
-                            format="json")
+    response = client_a.put(
+        f"/organization_units/{middle.pk}", {"name": "Same place", "parent_id": str(root.pk)}, format="json"
+    )
     assert response.status_code == 200
     assert _fresh(leaf).path == _expected_path(root, middle, leaf)
     assert_tree_consistent(company_a)
@@ -132,8 +135,12 @@ def test_put_with_unchanged_parent_keeps_the_tree(client_a, company_a, make_chai
 
 def test_self_parent_is_rejected(client_a, make_unit):
     unit = make_unit("Self")
-    body = assert_error(client_a.patch(f"/organization_units/{unit.pk}", {"parent_id": str(unit.pk)}, format="json"),
-                        400, "Validation error", fields=("parent_id",))
+    body = assert_error(
+        client_a.patch(f"/organization_units/{unit.pk}", {"parent_id": str(unit.pk)}, format="json"),
+        400,
+        "Validation error",
+        fields=("parent_id",),
+    )
     assert body["errors"]["parent_id"] == ["An organization unit cannot be its own parent."]
     assert _fresh(unit).parent_id is None
 
@@ -141,8 +148,9 @@ def test_self_parent_is_rejected(client_a, make_unit):
 @pytest.mark.parametrize("depth_below", [1, 3])
 def test_move_under_own_descendant_is_rejected(client_a, company_a, make_chain, depth_below):
     chain = make_chain(4)
-    response = client_a.put(f"/organization_units/{chain[0].pk}",
-                            {"name": "Root", "parent_id": str(chain[depth_below].pk)}, format="json")
+    response = client_a.put(
+        f"/organization_units/{chain[0].pk}", {"name": "Root", "parent_id": str(chain[depth_below].pk)}, format="json"
+    )
     body = assert_error(response, 400, "Validation error", fields=("parent_id",))
     assert body["errors"]["parent_id"] == ["Cannot move a unit under its own descendant."]
     assert _fresh(chain[0]).name == "level-0"  # nothing of the request was applied
@@ -152,16 +160,18 @@ def test_move_under_own_descendant_is_rejected(client_a, company_a, make_chain, 
 def test_move_under_parent_of_another_company_is_400(client_a, company_b, make_unit):
     unit = make_unit("Mine")
     foreign = make_unit("Theirs", company=company_b)
-    assert_error(client_a.patch(f"/organization_units/{unit.pk}", {"parent_id": str(foreign.pk)}, format="json"),
-                 400, fields=("parent_id",))
+    assert_error(
+        client_a.patch(f"/organization_units/{unit.pk}", {"parent_id": str(foreign.pk)}, format="json"),
+        400,
+        fields=("parent_id",),
+    )
     assert _fresh(unit).parent_id is None
 
 
 def test_depth_limit_on_create(client_a, make_chain):
     chain = make_chain(MAX_DEPTH)  # levels 0..MAX_LEVEL: 50 levels
     assert chain[-1].level == MAX_LEVEL
-    response = client_a.post("/organization_units", {"name": "too deep", "parent_id": str(chain[-1].pk)},
-                             format="json")
+    response = client_a.post("/organization_units", {"name": "too deep", "parent_id": str(chain[-1].pk)}, format="json")
     body = assert_error(response, 400, "Validation error", fields=("parent_id",))
     assert body["errors"]["parent_id"] == [f"Maximum depth is {MAX_DEPTH}."]
     ok = client_a.post("/organization_units", {"name": "deep enough", "parent_id": str(chain[-2].pk)}, format="json")
@@ -191,8 +201,17 @@ def test_children_are_direct_only_and_ordered_by_name(client_a, make_unit):
     assert response.status_code == 200
     names = [row["name"] for row in response.json()]
     assert names == sorted(["beta", "Alpha"])
-    assert set(response.json()[0]) == {"id", "name", "description", "parent_id", "path", "level", "company_id",
-                                       "created_at", "updated_at"}
+    assert set(response.json()[0]) == {
+        "id",
+        "name",
+        "description",
+        "parent_id",
+        "path",
+        "level",
+        "company_id",
+        "created_at",
+        "updated_at",
+    }
 
 
 def test_descendants_are_the_whole_subtree_by_path(client_a, make_unit, make_chain):
@@ -201,8 +220,9 @@ def test_descendants_are_the_whole_subtree_by_path(client_a, make_unit, make_cha
     side = make_unit("Side", parent=root)
     make_unit("Other root")
     body = client_a.get(f"/organization_units/{root.pk}/descendants").json()
-    assert [row["id"] for row in body] == [row.path.rsplit("/", 1)[1] for row in
-                                           sorted([*chain, side], key=lambda unit: unit.path)]
+    assert [row["id"] for row in body] == [
+        row.path.rsplit("/", 1)[1] for row in sorted([*chain, side], key=lambda unit: unit.path)
+    ]
     assert str(root.pk) not in {row["id"] for row in body}
     assert client_a.get(f"/organization_units/{chain[-1].pk}/descendants").json() == []
 
@@ -221,8 +241,9 @@ def test_tree_reads_of_a_foreign_or_unknown_unit_are_404(client_a, company_b, ma
         assert_error(client_a.get(f"/organization_units/not-a-uuid/{suffix}"), 400, "Invalid unit id")
 
 
-def test_delete_removes_subtree_and_positions_and_keeps_holders(client_a, company_a, make_holder, make_unit,
-                                                                make_chain, make_position):
+def test_delete_removes_subtree_and_positions_and_keeps_holders(
+    client_a, company_a, make_holder, make_unit, make_chain, make_position
+):
     root = make_unit("Root")
     middle, leaf = make_chain(2, parent=root)
     sibling_root = make_unit("Kept")
@@ -259,8 +280,9 @@ def test_delete_does_not_touch_another_company(client_a, company_b, make_unit):
 
 
 @pytest.mark.parametrize("size", [2, 40])
-def test_delete_uses_a_constant_number_of_queries(client_a, company_a, make_holder, make_unit, make_position,
-                                                  django_assert_max_num_queries, size):
+def test_delete_uses_a_constant_number_of_queries(
+    client_a, company_a, make_holder, make_unit, make_position, django_assert_max_num_queries, size
+):
     root = make_unit("Root")
     for index in range(size):
         make_holder(make_position(make_unit(f"unit-{index}", parent=root), f"title-{index}"), f"h{index}@acme.test")
@@ -303,7 +325,8 @@ def test_concurrent_opposite_moves_cannot_form_a_cycle(company_a, attempt):
         thread.join(timeout=30)
 
     assert sorted(outcomes.values(), key=str) == sorted(
-        ["moved", ["Cannot move a unit under its own descendant."]], key=str), outcomes
+        ["moved", ["Cannot move a unit under its own descendant."]], key=str
+    ), outcomes
     assert_tree_consistent(company_a)
     moved_child = OrganizationUnit.objects.get(pk=child_of_a.pk)
     assert moved_child.path.endswith(f"{a.pk}/{child_of_a.pk}")

@@ -40,8 +40,7 @@ def test_get_by_id(client_a, make_unit):
 def test_unknown_and_malformed_ids(client_a):
     assert_error(client_a.get(f"/organization_units/{uuid.uuid4()}"), 404, "Organization unit not found")
     assert_error(client_a.get("/organization_units/not-a-uuid"), 400, "Invalid unit id")
-    assert_error(client_a.patch("/organization_units/not-a-uuid", {"name": "x"}, format="json"), 400,
-                 "Invalid unit id")
+    assert_error(client_a.patch("/organization_units/not-a-uuid", {"name": "x"}, format="json"), 400, "Invalid unit id")
 
 
 def test_other_company_unit_is_404_and_untouched(client_a, company_b, make_unit):
@@ -95,16 +94,20 @@ def test_limits_are_inclusive(client_a):
 def test_company_id_tolerated_only_when_callers(client_a, company_a, company_b):
     ok = client_a.post("/organization_units", {"name": "Ops", "company_id": str(company_a.pk)}, format="json")
     assert ok.status_code == 201 and ok.json()["company_id"] == str(company_a.pk)
-    assert_error(client_a.post("/organization_units", {"name": "Ops", "company_id": str(company_b.pk)},
-                               format="json"), 400, fields=("company_id",))
+    assert_error(
+        client_a.post("/organization_units", {"name": "Ops", "company_id": str(company_b.pk)}, format="json"),
+        400,
+        fields=("company_id",),
+    )
     assert not OrganizationUnit.objects.filter(company=company_b).exists()
 
 
 def test_put_requires_name_and_keeps_omitted_fields(client_a, make_unit):
     root = make_unit("Root")
     unit = make_unit("Ops", parent=root, description="Operations")
-    assert_error(client_a.put(f"/organization_units/{unit.pk}", {"description": "x"}, format="json"), 400,
-                 fields=("name",))
+    assert_error(
+        client_a.put(f"/organization_units/{unit.pk}", {"description": "x"}, format="json"), 400, fields=("name",)
+    )
     response = client_a.put(f"/organization_units/{unit.pk}", {"name": "Operations"}, format="json")
     assert response.status_code == 200
     body = response.json()
@@ -160,9 +163,13 @@ def test_list_filters(client_a, forest):
     assert _ids(client_a.get("/organization_units?name=North")) == [str(forest["north"].pk)]
     assert _ids(client_a.get("/organization_units?name=north")) == []
     assert set(_ids(client_a.get(f"/organization_units?parent_id={forest['north'].pk}"))) == {
-        str(forest["paris"].pk), str(forest["lille"].pk)}
+        str(forest["paris"].pk),
+        str(forest["lille"].pk),
+    }
     assert set(_ids(client_a.get("/organization_units?parent_id=null"))) == {
-        str(forest["north"].pk), str(forest["south"].pk)}
+        str(forest["north"].pk),
+        str(forest["south"].pk),
+    }
     assert set(_ids(client_a.get("/organization_units?level=1"))) == {str(forest["paris"].pk), str(forest["lille"].pk)}
     assert len(_ids(client_a.get("/organization_units?level=&parent_id=&name="))) == 4
 
@@ -175,7 +182,9 @@ def test_list_unparseable_filter_is_400(client_a, forest, param):
 
 def test_list_search_over_name_and_description(client_a, forest):
     assert set(_ids(client_a.get("/organization_units?search=NORTH"))) == {
-        str(forest["north"].pk), str(forest["lille"].pk)}
+        str(forest["north"].pk),
+        str(forest["lille"].pk),
+    }
     assert _ids(client_a.get("/organization_units?search=100%25_")) == [str(forest["south"].pk)]
     assert _ids(client_a.get("/organization_units?search=zzz")) == []
 
@@ -194,11 +203,12 @@ def test_list_sort_and_order(client_a, forest):
 def test_list_id_in_and_pagination(client_a, forest):
     wanted = f"{forest['paris'].pk}, {forest['south'].pk}"
     assert set(_ids(client_a.get(f"/organization_units?id__in={wanted}"))) == {
-        str(forest["paris"].pk), str(forest["south"].pk)}
+        str(forest["paris"].pk),
+        str(forest["south"].pk),
+    }
     body = client_a.get("/organization_units?limit=3&page=2").json()
     assert len(body["data"]) == 1
-    assert body["pagination"] == {"page": 2, "limit": 3, "total": 4, "pages": 2, "has_next": False,
-                                  "has_prev": True}
+    assert body["pagination"] == {"page": 2, "limit": 3, "total": 4, "pages": 2, "has_next": False, "has_prev": True}
 
 
 def test_list_expand_parent_children_positions(client_a, forest, make_position):
@@ -214,8 +224,14 @@ def test_list_expand_parent_children_positions(client_a, forest, make_position):
     assert [position["title"] for position in north["positions"]] == ["Assistant", "Manager"]
     assert set(north["positions"][0]) == POSITION_SUMMARY_KEYS
     paris = rows["Paris"]
-    assert paris["parent"] == {"id": str(forest["north"].pk), "name": "North", "description": "Northern region",
-                               "level": 0, "parent_id": None, "path": str(forest["north"].pk)}
+    assert paris["parent"] == {
+        "id": str(forest["north"].pk),
+        "name": "North",
+        "description": "Northern region",
+        "level": 0,
+        "parent_id": None,
+        "path": str(forest["north"].pk),
+    }
     assert paris["children"] == [] and paris["positions"] == []
 
 
@@ -233,8 +249,9 @@ def test_expand_on_get_by_id(client_a, forest):
 
 
 def test_expand_is_ignored_on_writes_and_absent_without_asking(client_a, forest):
-    response = client_a.patch(f"/organization_units/{forest['lille'].pk}?expand=parent", {"name": "Lille 2"},
-                              format="json")
+    response = client_a.patch(
+        f"/organization_units/{forest['lille'].pk}?expand=parent", {"name": "Lille 2"}, format="json"
+    )
     assert set(response.json()) == UNIT_KEYS
     assert set(client_a.get(f"/organization_units/{forest['lille'].pk}").json()) == UNIT_KEYS
 

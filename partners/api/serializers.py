@@ -6,8 +6,17 @@ from identity.serializers import KeyedSerializerMixin, PhoneField, StrictModelSe
 from partners.models import Customer, Subcontractor
 
 PARTNER_KEYS = (
-    "id", "name", "email", "contact_person", "phone_number", "address", "logo_file_id", "has_logo", "company_id",
-    "created_at", "updated_at",
+    "id",
+    "name",
+    "email",
+    "contact_person",
+    "phone_number",
+    "address",
+    "logo_file_id",
+    "has_logo",
+    "company_id",
+    "created_at",
+    "updated_at",
 )
 PARTNER_READ_ONLY = ["id", "logo_file_id", "has_logo", "company_id", "created_at", "updated_at"]
 NULLABLE = {"allow_null": True, "required": False}

@@ -9,6 +9,7 @@ router = Router()
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("customers", image_viewset(Customer, lookup_url_kwarg="customer_id"), basename="customer-logo")
 router.register("subcontractors", SubcontractorViewSet, basename="subcontractor")
-router.register("subcontractors", image_viewset(Subcontractor, lookup_url_kwarg="subcontractor_id"),
-                basename="subcontractor-logo")
+router.register(
+    "subcontractors", image_viewset(Subcontractor, lookup_url_kwarg="subcontractor_id"), basename="subcontractor-logo"
+)
 urlpatterns = router.urls

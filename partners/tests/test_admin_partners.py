@@ -55,8 +55,10 @@ def test_company_rules(staff_client, superuser_client, company_a, user_a):
     assert staff_client.get(f"{companies}add/").status_code == 403  # only superusers add tenants
     errors = _errors(superuser_client.post(f"{companies}add/", {"name": "acme"}))
     assert errors["name"] == ["Name already exists."]
-    assert superuser_client.post(f"{companies}add/", {"name": "Initech", "website": "https://initech.test"}
-                                 ).status_code == 302
+    assert (
+        superuser_client.post(f"{companies}add/", {"name": "Initech", "website": "https://initech.test"}).status_code
+        == 302
+    )
     assert Company.objects.filter(name="Initech").exists()
     response = staff_client.post(f"{companies}{company_a.pk}/delete/", {"post": "yes"}, follow=True)
     assert "Company still has users or organization units" in [str(m) for m in response.context["messages"]]

@@ -23,8 +23,10 @@ class TestPartnerLogoEndpoints(ContractMatrix):
     ]
 
 
-ENTITIES = [("customers", "customer", Customer, "Customer"),
-            ("subcontractors", "subcontractor", Subcontractor, "Subcontractor")]
+ENTITIES = [
+    ("customers", "customer", Customer, "Customer"),
+    ("subcontractors", "subcontractor", Subcontractor, "Subcontractor"),
+]
 
 
 def stored_files(media_root, kind, pk) -> list[str]:
@@ -62,16 +64,19 @@ def test_upload_read_replace_delete(client_a, directory_a, media_root, prefix, k
 
 
 @pytest.mark.parametrize("prefix, kind, model, entity", ENTITIES)
-def test_invalid_files_are_400_and_nothing_is_saved(client_a, directory_a, media_root, settings, prefix, kind,
-                                                     model, entity):
+def test_invalid_files_are_400_and_nothing_is_saved(
+    client_a, directory_a, media_root, settings, prefix, kind, model, entity
+):
     pk = directory_a[kind]
     url = f"/{prefix}/{pk}/logo"
     settings.MAX_AVATAR_SIZE_MB = 1
     too_big = image_bytes("BMP", size=(640, 640), noise=True)
-    for file in (upload(b"%PDF-1.7 not an image", "logo.webp", "image/webp"), upload(b"", "logo.png"),
-                 upload(too_big, "logo.bmp", "image/bmp")):
-        assert_error(client_a.post(url, {"logo": file}, format="multipart"), 400, "Validation error",
-                     fields=("logo",))
+    for file in (
+        upload(b"%PDF-1.7 not an image", "logo.webp", "image/webp"),
+        upload(b"", "logo.png"),
+        upload(too_big, "logo.bmp", "image/bmp"),
+    ):
+        assert_error(client_a.post(url, {"logo": file}, format="multipart"), 400, "Validation error", fields=("logo",))
     assert_error(client_a.post(url, {}, format="multipart"), 400, "No logo file provided")
     assert not model.objects.get(pk=pk).has_logo
     assert stored_files(media_root, kind, pk) == []

@@ -13,8 +13,7 @@ class TestCustomerEndpoints(ContractMatrix):
         Row("POST", "/customers", "customer", "CREATE", body={"name": "Initech"}),
         Row("GET", "/customers/{customer}", "customer", "READ", foreign=True),
         Row("PUT", "/customers/{customer}", "customer", "UPDATE", body={"name": "Client renamed"}, foreign=True),
-        Row("PATCH", "/customers/{customer}", "customer", "UPDATE", body={"address": "1 rue de Rivoli"},
-            foreign=True),
+        Row("PATCH", "/customers/{customer}", "customer", "UPDATE", body={"address": "1 rue de Rivoli"}, foreign=True),
         Row("DELETE", "/customers/{customer}", "customer", "DELETE", foreign=True),
     ]
 
@@ -24,9 +23,21 @@ class TestSubcontractorEndpoints(ContractMatrix):
         Row("GET", "/subcontractors", "subcontractor", "LIST"),
         Row("POST", "/subcontractors", "subcontractor", "CREATE", body={"name": "Initech"}),
         Row("GET", "/subcontractors/{subcontractor}", "subcontractor", "READ", foreign=True),
-        Row("PUT", "/subcontractors/{subcontractor}", "subcontractor", "UPDATE", body={"name": "Supplier renamed"},
-            foreign=True),
-        Row("PATCH", "/subcontractors/{subcontractor}", "subcontractor", "UPDATE", body={"description": "Pipes"},
-            foreign=True),
+        Row(
+            "PUT",
+            "/subcontractors/{subcontractor}",
+            "subcontractor",
+            "UPDATE",
+            body={"name": "Supplier renamed"},
+            foreign=True,
+        ),
+        Row(
+            "PATCH",
+            "/subcontractors/{subcontractor}",
+            "subcontractor",
+            "UPDATE",
+            body={"description": "Pipes"},
+            foreign=True,
+        ),
         Row("DELETE", "/subcontractors/{subcontractor}", "subcontractor", "DELETE", foreign=True),
     ]

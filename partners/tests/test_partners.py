@@ -9,14 +9,30 @@ from partners.models import Customer, Subcontractor
 pytestmark = pytest.mark.django_db
 
 BOTH = pytest.mark.parametrize("plural, model", [("customers", Customer), ("subcontractors", Subcontractor)])
-KEYS = {"id", "name", "email", "contact_person", "phone_number", "address", "logo_file_id", "has_logo", "company_id",
-        "created_at", "updated_at"}
+KEYS = {
+    "id",
+    "name",
+    "email",
+    "contact_person",
+    "phone_number",
+    "address",
+    "logo_file_id",
+    "has_logo",
+    "company_id",
+    "created_at",
+    "updated_at",
+}
 
 
 @BOTH
 def test_create_returns_the_full_representation(client_a, company_a, plural, model):
-    body = {"name": "Initech", "email": "ops@initech.test", "contact_person": "Peter Gibbons",
-            "phone_number": "+1 (555) 010-9999", "address": "4120 Freidrich Lane"}
+    body = {
+        "name": "Initech",
+        "email": "ops@initech.test",
+        "contact_person": "Peter Gibbons",
+        "phone_number": "+1 (555) 010-9999",
+        "address": "4120 Freidrich Lane",
+    }
     response = client_a.post(f"/{plural}", body, format="json")
     assert response.status_code == 201, response.content
     data = response.json()
@@ -62,8 +78,11 @@ def test_create_validation(client_a, plural, body, field):
 
 
 def test_subcontractor_description_is_capped(client_a):
-    assert_error(client_a.post("/subcontractors", {"name": "ok", "description": "d" * 256}, format="json"), 400,
-                 fields=("description",))
+    assert_error(
+        client_a.post("/subcontractors", {"name": "ok", "description": "d" * 256}, format="json"),
+        400,
+        fields=("description",),
+    )
 
 
 def test_customer_has_no_description(client_a):
@@ -73,8 +92,13 @@ def test_customer_has_no_description(client_a):
 
 @BOTH
 def test_limits_are_inclusive(client_a, plural, model):
-    body = {"name": "n" * 100, "email": "a" * 93 + "@x.test", "contact_person": "c" * 100,
-            "phone_number": "1" * 50, "address": "a" * 255}
+    body = {
+        "name": "n" * 100,
+        "email": "a" * 93 + "@x.test",
+        "contact_person": "c" * 100,
+        "phone_number": "1" * 50,
+        "address": "a" * 255,
+    }
     assert client_a.post(f"/{plural}", body, format="json").status_code == 201
 
 
@@ -87,8 +111,12 @@ def test_company_id_of_the_caller_is_tolerated(client_a, company_a, plural, mode
 
 def test_customer_email_is_unique_per_company_case_insensitively(client_a, client_b, directory_a):
     taken = Customer.objects.get(pk=directory_a["customer"]).email
-    body = assert_error(client_a.post("/customers", {"name": "Other", "email": taken.upper()}, format="json"), 409,
-                        "Conflict", fields=("email",))
+    body = assert_error(
+        client_a.post("/customers", {"name": "Other", "email": taken.upper()}, format="json"),
+        409,
+        "Conflict",
+        fields=("email",),
+    )
     assert body["errors"]["email"] == ["Email already exists."]
     # another company may use the same email
     assert client_b.post("/customers", {"name": "Other", "email": taken}, format="json").status_code == 201
@@ -105,13 +133,15 @@ def test_customer_update_to_another_customers_email_is_409(client_a, directory_a
     # its own email (any case) is fine
     assert client_a.patch(f"/customers/{other['id']}", {"email": "OTHER@acme.test"}, format="json").status_code == 200
     assert_error(client_a.patch(f"/customers/{other['id']}", {"email": own}, format="json"), 409, fields=("email",))
-    assert_error(client_a.put(f"/customers/{other['id']}", {"name": "x", "email": own}, format="json"), 409,
-                 fields=("email",))
+    assert_error(
+        client_a.put(f"/customers/{other['id']}", {"name": "x", "email": own}, format="json"), 409, fields=("email",)
+    )
 
 
 def test_subcontractor_name_is_unique_per_company_case_insensitively(client_a, client_b, directory_a):
-    body = assert_error(client_a.post("/subcontractors", {"name": "SUPPLIER"}, format="json"), 409, "Conflict",
-                        fields=("name",))
+    body = assert_error(
+        client_a.post("/subcontractors", {"name": "SUPPLIER"}, format="json"), 409, "Conflict", fields=("name",)
+    )
     assert body["errors"]["name"] == ["Name already exists."]
     assert client_b.post("/subcontractors", {"name": "Supplier Two"}, format="json").status_code == 201
 
@@ -121,14 +151,16 @@ def test_subcontractor_own_name_is_fine_on_update(client_a, directory_a):
     assert client_a.put(url, {"name": "supplier"}, format="json").status_code == 200
     assert client_a.patch(url, {"name": "Supplier", "description": "d"}, format="json").status_code == 200
     other = client_a.post("/subcontractors", {"name": "Other"}, format="json").json()
-    assert_error(client_a.patch(f"/subcontractors/{other['id']}", {"name": "SUPPLIER"}, format="json"), 409,
-                 fields=("name",))
+    assert_error(
+        client_a.patch(f"/subcontractors/{other['id']}", {"name": "SUPPLIER"}, format="json"), 409, fields=("name",)
+    )
 
 
 @BOTH
 def test_put_requires_name_and_keeps_omitted_fields(client_a, plural, model):
-    created = client_a.post(f"/{plural}", {"name": "Keep", "email": "keep@x.test", "address": "here"},
-                            format="json").json()
+    created = client_a.post(
+        f"/{plural}", {"name": "Keep", "email": "keep@x.test", "address": "here"}, format="json"
+    ).json()
     url = f"/{plural}/{created['id']}"
     assert_error(client_a.put(url, {"address": "there"}, format="json"), 400, fields=("name",))
     response = client_a.put(url, {"name": "Kept"}, format="json")
@@ -140,8 +172,9 @@ def test_put_requires_name_and_keeps_omitted_fields(client_a, plural, model):
 
 @BOTH
 def test_patch_changes_only_named_fields(client_a, plural, model):
-    created = client_a.post(f"/{plural}", {"name": "Patch", "address": "here", "contact_person": "Jo"},
-                            format="json").json()
+    created = client_a.post(
+        f"/{plural}", {"name": "Patch", "address": "here", "contact_person": "Jo"}, format="json"
+    ).json()
     response = client_a.patch(f"/{plural}/{created['id']}", {"address": None}, format="json")
     assert response.status_code == 200
     row = model.objects.get(pk=created["id"])
@@ -151,8 +184,9 @@ def test_patch_changes_only_named_fields(client_a, plural, model):
 @BOTH
 def test_patch_rejects_read_only_fields(client_a, plural, model):
     created = client_a.post(f"/{plural}", {"name": "RO"}, format="json").json()
-    assert_error(client_a.patch(f"/{plural}/{created['id']}", {"has_logo": True}, format="json"), 400,
-                 fields=("has_logo",))
+    assert_error(
+        client_a.patch(f"/{plural}/{created['id']}", {"has_logo": True}, format="json"), 400, fields=("has_logo",)
+    )
 
 
 @BOTH
@@ -164,8 +198,9 @@ def test_delete_removes_the_row(client_a, plural, model):
     assert_error(client_a.get(f"/{plural}/{created['id']}"), 404)
 
 
-@pytest.mark.parametrize("plural, name, kwarg", [("customers", "Customer", "customer"),
-                                                 ("subcontractors", "Subcontractor", "subcontractor")])
+@pytest.mark.parametrize(
+    "plural, name, kwarg", [("customers", "Customer", "customer"), ("subcontractors", "Subcontractor", "subcontractor")]
+)
 def test_foreign_and_missing_ids(client_a, directory_b, plural, name, kwarg):
     assert_error(client_a.get(f"/{plural}/{directory_b[kwarg]}"), 404, f"{name} not found")
     assert_error(client_a.get(f"/{plural}/{UNKNOWN_ID}"), 404, f"{name} not found")
@@ -215,8 +250,9 @@ def test_list_id_in(client_a, company_a, plural, model):
 
 
 @BOTH
-def test_list_query_count_does_not_grow_with_the_page(client_a, company_a, plural, model,
-                                                      django_assert_max_num_queries):
+def test_list_query_count_does_not_grow_with_the_page(
+    client_a, company_a, plural, model, django_assert_max_num_queries
+):
     model.objects.bulk_create([model(company=company_a, name=f"Partner {i:03}") for i in range(120)])
     with django_assert_max_num_queries(3):  # the caller, the count, the page
         response = client_a.get(f"/{plural}?limit=1000")

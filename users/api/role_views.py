@@ -18,22 +18,30 @@ from users.api.serializers import (
 from users.models import User
 from users.services import roles
 
-USER_ROLE_ID = OpenApiParameter("user_role_id", OpenApiTypes.UUID, OpenApiParameter.PATH,
-                                description="Guardian's id of the assignment")
+USER_ROLE_ID = OpenApiParameter(
+    "user_role_id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Guardian's id of the assignment"
+)
 
 
 # Each action resolves the path user of the caller's company (400 malformed id, 404 missing or foreign) before
 # any Guardian look-up.
 class UserRoleViewSet(CompanySubresourceViewSet):
-
     queryset = User.objects.all()
     lookup_url_kwarg = "user_id"
 
     @extend_schema(methods=["GET"], operation_id="users_roles_list", responses=UserRolesSerializer)
-    @extend_schema(methods=["POST"], operation_id="users_roles_create", request=AssignRoleInputSerializer,
-                   responses={201: UserRoleAssignmentSerializer})
-    @action(detail=True, methods=["get", "post"], guardian_resource="user_roles",
-            guardian_operations={"GET": "LIST", "POST": "CREATE"})
+    @extend_schema(
+        methods=["POST"],
+        operation_id="users_roles_create",
+        request=AssignRoleInputSerializer,
+        responses={201: UserRoleAssignmentSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        guardian_resource="user_roles",
+        guardian_operations={"GET": "LIST", "POST": "CREATE"},
+    )
     def roles(self, request, user_id=None):
         """`GET|POST /users/{user_id}/roles`."""
         user = self.get_object()
@@ -42,16 +50,31 @@ class UserRoleViewSet(CompanySubresourceViewSet):
         serializer = AssignRoleInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        assignment = roles.user_role_assign(user=user, token=request.auth, company_id=caller_company_id(request),
-                                            role_id=data.get("role_id") or data.get("role"))
+        assignment = roles.user_role_assign(
+            user=user,
+            token=request.auth,
+            company_id=caller_company_id(request),
+            role_id=data.get("role_id") or data.get("role"),
+        )
         return Response(assignment, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], operation_id="users_roles_retrieve", parameters=[USER_ROLE_ID],
-                   responses=UserRoleAssignmentSerializer)
-    @extend_schema(methods=["DELETE"], operation_id="users_roles_destroy", parameters=[USER_ROLE_ID],
-                   responses={204: None})
-    @action(detail=True, methods=["get", "delete"], url_path=r"roles/(?P<user_role_id>[^/]+)", url_name="role",
-            guardian_resource="user_roles", guardian_operations={"GET": "READ", "DELETE": "DELETE"})
+    @extend_schema(
+        methods=["GET"],
+        operation_id="users_roles_retrieve",
+        parameters=[USER_ROLE_ID],
+        responses=UserRoleAssignmentSerializer,
+    )
+    @extend_schema(
+        methods=["DELETE"], operation_id="users_roles_destroy", parameters=[USER_ROLE_ID], responses={204: None}
+    )
+    @action(
+        detail=True,
+        methods=["get", "delete"],
+        url_path=r"roles/(?P<user_role_id>[^/]+)",
+        url_name="role",
+        guardian_resource="user_roles",
+        guardian_operations={"GET": "READ", "DELETE": "DELETE"},
+    )
     def role(self, request, user_id=None, user_role_id=None):
         """`GET|DELETE /users/{user_id}/roles/{user_role_id}`."""
         # A malformed assignment id is 400 "Invalid user role id", checked with the other path ids before any

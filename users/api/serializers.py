@@ -24,9 +24,23 @@ AVATAR_ON_CREATE = "An avatar cannot be uploaded when creating a user."
 AVATAR_NOT_A_FILE = "The submitted data was not a file. Check the encoding type on the form."
 BOOTSTRAP_REQUIRED = "'company' and 'user' data are required."
 USER_KEYS = (
-    "id", "email", "first_name", "last_name", "language", "phone_number", "avatar_file_id", "has_avatar",
-    "is_active", "is_verified", "last_login_at", "position_id", "company_id", "password_reset_required",
-    "last_password_change", "created_at", "updated_at",
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "language",
+    "phone_number",
+    "avatar_file_id",
+    "has_avatar",
+    "is_active",
+    "is_verified",
+    "last_login_at",
+    "position_id",
+    "company_id",
+    "password_reset_required",
+    "last_password_change",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -35,8 +49,9 @@ class UserSerializer(KeyedSerializerMixin, StrictModelSerializer):
     `expand=position`."""
 
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(write_only=True, required=False, trim_whitespace=False,
-                                     style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True, required=False, trim_whitespace=False, style={"input_type": "password"}
+    )
     phone_number = PhoneField(max_length=50)
     position_id = serializers.UUIDField(required=False, allow_null=True)
     company_id = serializers.UUIDField(read_only=True)
@@ -47,8 +62,14 @@ class UserSerializer(KeyedSerializerMixin, StrictModelSerializer):
         model = User
         fields = [*USER_KEYS, "password"]
         read_only_fields = [
-            "id", "avatar_file_id", "has_avatar", "last_login_at", "company_id", "last_password_change",
-            "created_at", "updated_at",
+            "id",
+            "avatar_file_id",
+            "has_avatar",
+            "last_login_at",
+            "company_id",
+            "last_password_change",
+            "created_at",
+            "updated_at",
         ]
 
     def validate(self, attrs):
@@ -168,7 +189,6 @@ class ChangePasswordInputSerializer(StrictInputSerializer):
 
 # Documents the body only: the request answers the same 200 whatever it holds (see the view).
 class PasswordResetRequestInputSerializer(serializers.Serializer):
-
     email = EmailTextField()
 
 
@@ -198,8 +218,7 @@ class AssignRoleInputSerializer(StrictInputSerializer):
     """`{"role_id"}`; the legacy key `role` is accepted too."""
 
     role_id = serializers.CharField(required=False, allow_blank=True, allow_null=True)
-    role = serializers.CharField(required=False, allow_blank=True, allow_null=True,
-                                 help_text="Legacy name of role_id")
+    role = serializers.CharField(required=False, allow_blank=True, allow_null=True, help_text="Legacy name of role_id")
 
 
 class UserRoleAssignmentSerializer(serializers.Serializer):

@@ -73,8 +73,14 @@ class InitDbViewSet(ViewSet):
     @extend_schema(
         operation_id="init_db_create",
         request=inline_serializer("InitDb", {"company": serializers.DictField(), "user": serializers.DictField()}),
-        responses={201: {"type": "object", "properties": {name: {"type": "object"} for name in
-                                                          ("company", "organization_unit", "position", "user")}}},
+        responses={
+            201: {
+                "type": "object",
+                "properties": {
+                    name: {"type": "object"} for name in ("company", "organization_unit", "position", "user")
+                },
+            }
+        },
     )
     @ip_rate_limit("init_db", "RATELIMIT_INIT_DB")
     def create(self, request):

@@ -22,7 +22,13 @@ from users.services.policy import password_problems
 logger = logging.getLogger(__name__)
 
 USER_FIELDS = (
-    "email", "first_name", "last_name", "language", "phone_number", "is_active", "is_verified",
+    "email",
+    "first_name",
+    "last_name",
+    "language",
+    "phone_number",
+    "is_active",
+    "is_verified",
     "password_reset_required",
 )
 # Flags only operators set (the admin, commands), never part of an API body: passed apart as `staff_flags`.
@@ -66,8 +72,12 @@ def user_create(*, company_id, data: dict, staff_flags: dict | None = None) -> U
     """
     if "password" not in data:
         raise ValidationFailed.field("password", "This field is required.")
-    user = User(company_id=company_id, position_id=data.get("position_id"),
-                **{key: data[key] for key in USER_FIELDS if key in data}, **_staff(staff_flags))
+    user = User(
+        company_id=company_id,
+        position_id=data.get("position_id"),
+        **{key: data[key] for key in USER_FIELDS if key in data},
+        **_staff(staff_flags),
+    )
     # Giving a user a position checks it and saves under the company's tree lock, so that a concurrent delete of
     # the position's unit cannot slip between the check and the write.
     with company_tree_locked(company_id=user.company_id, needed=data.get("position_id") is not None):
@@ -114,8 +124,9 @@ def user_update(*, user: User, data: dict, staff_flags: dict | None = None) -> U
 
 
 def user_delete(*, user: User, token: str | None = None) -> None:
-    """Deletes the user (recording `user.delete`); its password-reset codes go with it (ON DELETE CASCADE), and its avatar file is removed,
-    best effort, once the row is gone (`token`: the caller's, which the Storage service asks for)."""
+    """Deletes the user (recording `user.delete`); its password-reset codes go with it (ON DELETE CASCADE), and its
+    avatar file is removed, best effort, once the row is gone (`token`: the caller's, which the Storage service asks
+    for)."""
     files.delete_with_file(user, token=token)
 
 
@@ -135,8 +146,9 @@ def tenant_bootstrap(*, company_data: dict, user_data: dict) -> Bootstrap:
     with transaction.atomic():
         company = company_create(data=company_data)
         unit = org_services.org_unit_create(company_id=company.pk, data={"name": DEFAULT_UNIT_NAME})
-        position = org_services.position_create(company_id=company.pk, organization_unit_id=unit.pk,
-                                                data={"title": ADMIN_POSITION_TITLE, "level": 0})
+        position = org_services.position_create(
+            company_id=company.pk, organization_unit_id=unit.pk, data={"title": ADMIN_POSITION_TITLE, "level": 0}
+        )
         user_fields = {key: value for key, value in user_data.items() if key != "position_id"}
         user = user_create(company_id=company.pk, data={**user_fields, "position_id": position.pk})
     logger.info("Tenant bootstrapped: company_id=%s admin user_id=%s", company.pk, user.pk)

@@ -26,8 +26,9 @@ def password_reset_code_message(*, user, code: str, ttl_minutes: int) -> EmailMu
     subject = render_to_string(f"{TEMPLATE_DIR}/password_reset_code_subject.{language}.txt", context).strip()
     text = render_to_string(f"{TEMPLATE_DIR}/password_reset_code.{language}.txt", context)
     html = render_to_string(f"{TEMPLATE_DIR}/password_reset_code.{language}.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
-                                     to=[user.email])
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
+    )
     message.attach_alternative(html, "text/html")
     return message
 
@@ -38,11 +39,14 @@ def send_password_reset_code(*, user, code: str, ttl_minutes: int) -> bool:
     nothing: whoever asked for the code is answered the same whether or not it was sent."""
     if not settings.USE_EMAIL_SERVICE and not settings.DEBUG:
         # The code is stored but nobody will receive it: say so, without the code.
-        logger.warning("Email service disabled (USE_EMAIL_SERVICE=false): the password reset code for user %s "
-                       "was stored but not sent", user.pk)
+        logger.warning(
+            "Email service disabled (USE_EMAIL_SERVICE=false): the password reset code for user %s "
+            "was stored but not sent",
+            user.pk,
+        )
     try:
         message = password_reset_code_message(user=user, code=code, ttl_minutes=ttl_minutes)
-    except Exception as exc:  # noqa: BLE001 - a message that cannot be built is logged like one that cannot be sent
+    except Exception as exc:
         logger.error("Password reset email for user %s could not be sent (%s)", user.pk, type(exc).__name__)
         return False
     return _send_with_retries(message, what="Password reset email", user_id=user.pk)
@@ -62,13 +66,25 @@ def _send_with_retries(message: EmailMultiAlternatives, *, what: str, user_id) -
             if message.connection is None:
                 message.connection = get_connection(fail_silently=False)
             message.send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - backends raise many types; each is logged by its name only
+        except Exception as exc:
             if attempt == attempts or not _may_pass(exc):
-                logger.error("%s for user %s could not be sent after %d attempt(s) (%s)", what, user_id, attempt,
-                             type(exc).__name__)
+                logger.error(
+                    "%s for user %s could not be sent after %d attempt(s) (%s)",
+                    what,
+                    user_id,
+                    attempt,
+                    type(exc).__name__,
+                )
                 return False
-            logger.warning("%s for user %s: attempt %d of %d failed (%s), next in %.1f s", what, user_id, attempt,
-                           attempts, type(exc).__name__, delay)
+            logger.warning(
+                "%s for user %s: attempt %d of %d failed (%s), next in %.1f s",
+                what,
+                user_id,
+                attempt,
+                attempts,
+                type(exc).__name__,
+                delay,
+            )
             time.sleep(delay)
             delay *= 2
         else:

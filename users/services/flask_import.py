@@ -23,8 +23,8 @@ from django.utils import timezone
 
 from companies.models import Company
 from identity import audit
-from identity.services import insert_raw
 from identity.progress import batches, silent_task
+from identity.services import insert_raw
 from org.models import MAX_LEVEL, OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
 from partners.models import Customer, Subcontractor
@@ -48,17 +48,32 @@ TABLES = {
 }
 # Plain text columns copied as they are (same name here), checked against the model's max_length.
 TEXT_FIELDS = {
-    "company": ("name", "description", "website", "phone_number", "email", "address", "postal_code", "city",
-                "country", "logo_file_id"),
+    "company": (
+        "name",
+        "description",
+        "website",
+        "phone_number",
+        "email",
+        "address",
+        "postal_code",
+        "city",
+        "country",
+        "logo_file_id",
+    ),
     "organization_unit": ("name", "description"),
     "position": ("title", "description"),
     "user": ("email", "first_name", "last_name", "phone_number", "avatar_file_id"),
     "customer": ("name", "email", "contact_person", "phone_number", "address", "logo_file_id"),
-    "subcontractor": ("name", "email", "contact_person", "phone_number", "address", "logo_file_id",
-                      "description"),
+    "subcontractor": ("name", "email", "contact_person", "phone_number", "address", "logo_file_id", "description"),
 }
-REQUIRED_TEXT = {"company": ("name",), "organization_unit": ("name",), "position": ("title",), "user": ("email",),
-                 "customer": ("name",), "subcontractor": ("name",)}
+REQUIRED_TEXT = {
+    "company": ("name",),
+    "organization_unit": ("name",),
+    "position": ("title",),
+    "user": ("email",),
+    "customer": ("name",),
+    "subcontractor": ("name",),
+}
 # Booleans and the default the Flask schema gives a NULL.
 FLAGS = {
     "company": {"has_logo": False},
@@ -87,7 +102,7 @@ def source_read(url: str) -> dict[str, list[dict]]:
     if url.startswith(("postgres://", "postgresql://")):
         return _read_postgres(url)
     if url.startswith("sqlite:///"):
-        return _read_sqlite(unquote(url[len("sqlite:///"):]))
+        return _read_sqlite(unquote(url[len("sqlite:///") :]))
     raise SourceError("--database-url must start with postgres://, postgresql:// or sqlite:///")
 
 
@@ -96,8 +111,9 @@ def _read_postgres(url: str) -> dict[str, list[dict]]:
         with psycopg.connect(url, connect_timeout=10, row_factory=psycopg.rows.dict_row) as conn:
             conn.read_only = True
             with conn.cursor() as cursor:
-                return {name: cursor.execute(f"SELECT * FROM {table}").fetchall()
-                        for name, (table, _) in TABLES.items()}
+                return {
+                    name: cursor.execute(f"SELECT * FROM {table}").fetchall() for name, (table, _) in TABLES.items()
+                }
     except psycopg.Error as exc:
         raise SourceError(f"Cannot read the source database: {_first_line(exc)}") from None
 
@@ -109,8 +125,10 @@ def _read_sqlite(path: str) -> dict[str, list[dict]]:
         conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
         try:
             conn.row_factory = sqlite3.Row
-            return {name: [dict(row) for row in conn.execute(f"SELECT * FROM {table}")]
-                    for name, (table, _) in TABLES.items()}
+            return {
+                name: [dict(row) for row in conn.execute(f"SELECT * FROM {table}")]
+                for name, (table, _) in TABLES.items()
+            }
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -275,8 +293,9 @@ class ImportPlan:
         lines = []
         for table, rows in self.rows.items():
             verbs = Counter(row.verb for row in rows)
-            lines.append((table, self.read[table], verbs["create"], verbs["update"], verbs["unchanged"],
-                          skipped[table]))
+            lines.append(
+                (table, self.read[table], verbs["create"], verbs["update"], verbs["unchanged"], skipped[table])
+            )
         return lines
 
 
@@ -370,8 +389,7 @@ class _Planner:
         if row.table != "company":
             self._reference("company", values["company_id"], values["company_id"], "company_id")
         if row.table == "position":
-            self._reference("organization_unit", values["organization_unit_id"], row.company_id,
-                            "organization_unit_id")
+            self._reference("organization_unit", values["organization_unit_id"], row.company_id, "organization_unit_id")
         if row.table == "user" and values["position_id"] is not None:
             self._reference("position", values["position_id"], row.company_id, "position_id")
 
@@ -397,7 +415,7 @@ class _Planner:
             chain, on_chain, current = [], set(), start
             while current.pk not in done:
                 if current.pk in on_chain:
-                    cycle = chain[chain.index(current):]
+                    cycle = chain[chain.index(current) :]
                     text = " → ".join(str(row.pk) for row in [*cycle, current])
                     for row in cycle:
                         done[row.pk] = f"parent cycle: {text}"
@@ -461,8 +479,12 @@ class _Planner:
 
 
 # table → (column, unique within the company?) as this database's unique constraints have them.
-UNIQUE = {"company": ("name", False), "user": ("email", False), "customer": ("email", True),
-          "subcontractor": ("name", True)}
+UNIQUE = {
+    "company": ("name", False),
+    "user": ("email", False),
+    "customer": ("email", True),
+    "subcontractor": ("name", True),
+}
 
 
 def _existing(model, ids: list[uuid.UUID]) -> dict[uuid.UUID, models.Model]:
@@ -493,8 +515,9 @@ def _compare(row: PlannedRow) -> None:
         if not existing.password.startswith(WERKZEUG_PREFIX):
             for name in CREDENTIAL_FIELDS:
                 values.pop(name, None)
-        if existing.last_login_at is not None and (values["last_login_at"] is None
-                                                   or values["last_login_at"] < existing.last_login_at):
+        if existing.last_login_at is not None and (
+            values["last_login_at"] is None or values["last_login_at"] < existing.last_login_at
+        ):
             values.pop("last_login_at")
     for name in TIMESTAMPS:
         if values.get(name) is None:
@@ -534,8 +557,10 @@ def import_apply(plan: ImportPlan, *, task=None, written: RowWritten | None = No
                     for table, rows in tables.items():
                         _write_table(TABLES[table][1], rows, written)
                         advance(len(rows))
-                    if any(row.existing is not None and "path" in row.changed
-                           for row in tables.get("organization_unit", [])):
+                    if any(
+                        row.existing is not None and "path" in row.changed
+                        for row in tables.get("organization_unit", [])
+                    ):
                         _repath(company_id)
             except DatabaseError as exc:
                 failures.append((company_id, _first_line(exc)))
@@ -546,10 +571,11 @@ def _write_table(model, rows: list[PlannedRow], written: RowWritten | None) -> N
     creates = [row for row in rows if row.existing is None]
     now = timezone.now()
     for batch in batches(creates, BATCH_SIZE):
-        objects = [model(**{**row.values, **{name: row.values.get(name) or now for name in TIMESTAMPS}})
-                   for row in batch]
+        objects = [
+            model(**{**row.values, **{name: row.values.get(name) or now for name in TIMESTAMPS}}) for row in batch
+        ]
         insert_raw(model, objects)  # keeps the source's timestamps
-        for row, obj in zip(batch, objects):
+        for row, obj in zip(batch, objects, strict=True):
             row.instance = obj
         _rows_written(batch, written)
     updates = [row for row in rows if row.existing is not None]

@@ -34,8 +34,14 @@ TEMPORARY_PASSWORD_LENGTH = 12
 # Symbols that survive shells, URLs and copy-paste from an email or a terminal.
 TEMPORARY_PASSWORD_SYMBOLS = "!@#%^&*-_=+?"
 _PASSWORD_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, TEMPORARY_PASSWORD_SYMBOLS)
-_CREDENTIAL_FIELDS = ["password", "password_reset_required", "last_password_change", "failed_login_count",
-                      "locked_until", "updated_at"]
+_CREDENTIAL_FIELDS = [
+    "password",
+    "password_reset_required",
+    "last_password_change",
+    "failed_login_count",
+    "locked_until",
+    "updated_at",
+]
 
 
 def is_locked(user: User, now: datetime | None = None) -> bool:
@@ -70,8 +76,9 @@ def password_verify(*, email: str, password: str) -> User:
     with transaction.atomic():
         _login_attempt_succeeded(user, last_login_at=now)
         user.last_login_at = now
-        audit.record("password.verify_success", target=user,
-                     changed_fields=audit.changed_fields(before, audit.snapshot(user)))
+        audit.record(
+            "password.verify_success", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user))
+        )
     logger.info("Password verified for user %s", user.pk)
     return user
 
@@ -102,8 +109,12 @@ def login_attempt_claim(*, user: User, now: datetime | None = None) -> AttemptCl
     now = now or timezone.now()
     max_failures = settings.LOCKOUT_MAX_FAILURES
     with transaction.atomic():
-        row = (User.objects.select_for_update().filter(pk=user.pk)
-               .values_list("failed_login_count", "locked_until").first())
+        row = (
+            User.objects.select_for_update()
+            .filter(pk=user.pk)
+            .values_list("failed_login_count", "locked_until")
+            .first()
+        )
         if row is None:
             return AttemptClaim(claimed=False)
         count, locked_until = row
@@ -114,8 +125,12 @@ def login_attempt_claim(*, user: User, now: datetime | None = None) -> AttemptCl
         User.objects.filter(pk=user.pk).update(failed_login_count=count, locked_until=lock)
     user.failed_login_count, user.locked_until = count, lock
     if lock is not None:
-        logger.warning("Account of user %s locked for %s seconds after %s failed verifications",
-                       user.pk, settings.LOCKOUT_SECONDS, max_failures)
+        logger.warning(
+            "Account of user %s locked for %s seconds after %s failed verifications",
+            user.pk,
+            settings.LOCKOUT_SECONDS,
+            max_failures,
+        )
     return AttemptClaim(claimed=True, locked=lock is not None)
 
 
@@ -179,8 +194,7 @@ def password_admin_reset(*, user: User, password: str | None = None, require_cha
     else:
         ensure_password_allowed(password, field="password", user=user)
     with transaction.atomic():
-        _password_set(user, password, reset_required=require_change, now=timezone.now(),
-                      action="password.admin_reset")
+        _password_set(user, password, reset_required=require_change, now=timezone.now(), action="password.admin_reset")
     logger.info("Password of user %s reset by an administrator", user.pk)
     return password
 
@@ -238,8 +252,12 @@ def password_reset_request(*, email: str) -> None:
     # account than for an unknown one, and so reveal which emails exist.
     # Retries and the final failure are logged there, never shown: an error would confirm the account.
     context = contextvars.copy_context()
-    threading.Thread(target=context.run, args=(emails.send_password_reset_code,),
-                     kwargs={"user": user, "code": code, "ttl_minutes": ttl_minutes}, daemon=True).start()
+    threading.Thread(
+        target=context.run,
+        args=(emails.send_password_reset_code,),
+        kwargs={"user": user, "code": code, "ttl_minutes": ttl_minutes},
+        daemon=True,
+    ).start()
 
 
 def password_reset_confirm(*, email: str, code: str, new_password: str) -> None:

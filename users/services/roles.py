@@ -35,8 +35,9 @@ def user_role_list(*, user, token: str) -> list[dict]:
     role_ids = _unique(str(item["role_id"]) for item in assignments)
     # A 400 (ServiceRejected) is expected only where a caller's role id is sent: on ids Guardian gave us it means
     # Guardian is not answering as it should, and is left to count as unavailable.
-    roles = dict(zip(role_ids, _gather(lambda role_id: guardian.get_role(token=token, role_id=role_id), role_ids),
-                     strict=True))
+    roles = dict(
+        zip(role_ids, _gather(lambda role_id: guardian.get_role(token=token, role_id=role_id), role_ids), strict=True)
+    )
     return [
         {
             "id": item.get("id"),
@@ -107,8 +108,7 @@ def user_permission_list(*, user, token: str) -> list[dict]:
         return []
     policies = _policies(user=user, token=token)
     policy_ids = _unique(str(policy["id"]) for policy in policies if policy.get("id") is not None)
-    lists = _gather(lambda policy_id: guardian.list_policy_permissions(token=token, policy_id=policy_id),
-                    policy_ids)
+    lists = _gather(lambda policy_id: guardian.list_policy_permissions(token=token, policy_id=policy_id), policy_ids)
     return _dedup(item for items in lists if items is not None for item in items)
 
 
@@ -126,8 +126,12 @@ def _policies(*, user, token: str) -> list[dict]:
 
 
 def _placeholder_role(role_id) -> dict:
-    return {"id": role_id, "name": f"Unknown Role ({role_id})", "description": "Role not found in Guardian",
-            "company_id": None}
+    return {
+        "id": role_id,
+        "name": f"Unknown Role ({role_id})",
+        "description": "Role not found in Guardian",
+        "company_id": None,
+    }
 
 
 def _gather(call: Callable, items: list) -> list:
@@ -177,4 +181,3 @@ def _same_id(left, right) -> bool:
 def _ensure_enabled() -> None:
     if not settings.USE_GUARDIAN_SERVICE:
         raise Unavailable(DISABLED)
-

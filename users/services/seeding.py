@@ -20,8 +20,8 @@ from org.models import OrganizationUnit, Position
 from org.selectors import PATH_SEPARATOR
 from partners.models import Customer, Subcontractor
 from users.models import Language, User
-from users.services.policy import password_problems
 from users.services.accounts import ADMIN_POSITION_TITLE, tenant_bootstrap
+from users.services.policy import password_problems
 
 DEFAULT_PASSWORD = "Demo-Passw0rd!"
 MANIFEST_FORMAT = "identity-bench-manifest/1"
@@ -35,15 +35,46 @@ NAME_POOL = 400  # distinct first and last names drawn per locale; Faker per row
 
 LOCALES = {Language.EN: "en_GB", Language.FR: "fr_FR"}
 DEPARTMENTS = {
-    Language.EN: ["Sales", "Marketing", "Engineering", "Finance", "Human Resources", "Operations", "Legal",
-                  "Customer Support", "Research", "Procurement", "Logistics", "Quality"],
-    Language.FR: ["Ventes", "Marketing", "Ingénierie", "Finance", "Ressources humaines", "Opérations", "Juridique",
-                  "Service client", "Recherche", "Achats", "Logistique", "Qualité"],
+    Language.EN: [
+        "Sales",
+        "Marketing",
+        "Engineering",
+        "Finance",
+        "Human Resources",
+        "Operations",
+        "Legal",
+        "Customer Support",
+        "Research",
+        "Procurement",
+        "Logistics",
+        "Quality",
+    ],
+    Language.FR: [
+        "Ventes",
+        "Marketing",
+        "Ingénierie",
+        "Finance",
+        "Ressources humaines",
+        "Opérations",
+        "Juridique",
+        "Service client",
+        "Recherche",
+        "Achats",
+        "Logistique",
+        "Qualité",
+    ],
 }
 TITLES = {
     Language.EN: ["Head of unit", "Manager", "Engineer", "Analyst", "Coordinator", "Specialist", "Assistant"],
-    Language.FR: ["Responsable", "Chef de projet", "Ingénieur", "Analyste", "Coordinateur", "Chargé de mission",
-                  "Assistant"],
+    Language.FR: [
+        "Responsable",
+        "Chef de projet",
+        "Ingénieur",
+        "Analyste",
+        "Coordinateur",
+        "Chargé de mission",
+        "Assistant",
+    ],
 }
 # Mobile numbers: "+33 6 12 34 56 78" and "+44 7700 900123" (digits, spaces and "+" only, as the API accepts).
 PHONE_PREFIX = {Language.EN: "+44 7", Language.FR: "+33 6"}
@@ -74,8 +105,10 @@ class SeedResult:
                 {"id": str(unit.pk), "parent_id": str(unit.parent_id) if unit.parent_id else None, "level": unit.level}
                 for unit in self.units
             ],
-            "positions": [{"id": str(position.pk), "organization_unit_id": str(position.organization_unit_id)}
-                          for position in self.positions],
+            "positions": [
+                {"id": str(position.pk), "organization_unit_id": str(position.organization_unit_id)}
+                for position in self.positions
+            ],
             "customers": self.customers,
             "subcontractors": self.subcontractors,
         }
@@ -111,7 +144,7 @@ class _Names:
     def phone(self, language: str) -> str:
         digits = f"{self.rng.randrange(10**8):08d}"
         if language == Language.FR:
-            return f"{PHONE_PREFIX[language]} " + " ".join(digits[i:i + 2] for i in range(0, 8, 2))
+            return f"{PHONE_PREFIX[language]} " + " ".join(digits[i : i + 2] for i in range(0, 8, 2))
         return f"{PHONE_PREFIX[language]}{digits[:3]} {digits[3:]}"
 
 
@@ -138,15 +171,25 @@ def _write(model, rows: list, *, batch_size: int, task, label: str) -> None:
         for batch in batches(rows, size):
             with transaction.atomic():
                 model.objects.bulk_create(batch, batch_size=size)
-                audit.record_many((f"{audit.object_type_of(obj)}.create", obj, audit.created_fields(obj))
-                                  for obj in batch)
+                audit.record_many(
+                    (f"{audit.object_type_of(obj)}.create", obj, audit.created_fields(obj)) for obj in batch
+                )
             advance(len(batch))
 
 
-def demo_seed(*, users: int, units: int, customers: int = 0, subcontractors: int = 0, company_id=None,
-              company_name: str | None = None, password: str = DEFAULT_PASSWORD,
-              batch_size: int = DEFAULT_BATCH_SIZE, task: ProgressTask | None = None,
-              rng: random.Random | None = None) -> SeedResult:
+def demo_seed(
+    *,
+    users: int,
+    units: int,
+    customers: int = 0,
+    subcontractors: int = 0,
+    company_id=None,
+    company_name: str | None = None,
+    password: str = DEFAULT_PASSWORD,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    task: ProgressTask | None = None,
+    rng: random.Random | None = None,
+) -> SeedResult:
     """Creates demo rows in bulk: in the company `company_id`, or in a new company (`company_name`, or a generated
     one) bootstrapped with its first admin. `users` counts that admin; `units` counts the root of the run's tree
     (the new company's default unit, or a new root in an existing company).
@@ -175,12 +218,21 @@ def demo_seed(*, users: int, units: int, customers: int = 0, subcontractors: int
         run.domain = f"{_ascii_slug(company_name)}.example"
         bootstrap = tenant_bootstrap(
             company_data={"name": company_name, "description": "Demo data (seed_demo)"},
-            user_data={"email": f"admin.{run.tag}@{run.domain}", "password": password, "first_name": "Admin",
-                       "last_name": company_name[:50]},
+            user_data={
+                "email": f"admin.{run.tag}@{run.domain}",
+                "password": password,
+                "first_name": "Admin",
+                "last_name": company_name[:50],
+            },
         )
         company, root = bootstrap.company, bootstrap.organization_unit
-        result = SeedResult(company=company, admin=bootstrap.user, password=password,
-                            users=[(str(bootstrap.user.pk), bootstrap.user.email)], positions=[bootstrap.position])
+        result = SeedResult(
+            company=company,
+            admin=bootstrap.user,
+            password=password,
+            users=[(str(bootstrap.user.pk), bootstrap.user.email)],
+            positions=[bootstrap.position],
+        )
         to_write = []
         users -= 1
 
@@ -251,8 +303,9 @@ def _unit_tree(run: _Run, company: Company, root: OrganizationUnit, count: int) 
         parent, language = tree[(index - 1) // branching]
         if parent.level == 0:
             language = run.names.language()
-        unit = OrganizationUnit(company=company, parent=parent, level=parent.level + 1,
-                                name=_unit_name(run, language, parent, index))
+        unit = OrganizationUnit(
+            company=company, parent=parent, level=parent.level + 1, name=_unit_name(run, language, parent, index)
+        )
         unit.path = f"{parent.path}{PATH_SEPARATOR}{unit.pk}"
         tree.append((unit, language))
     return tree
@@ -279,29 +332,46 @@ def _user(run: _Run, company: Company, index: int, hashed: str, positions: list[
     first, last = names.pick(language, "first"), names.pick(language, "last")
     local = f"{_ascii_slug(first)}.{_ascii_slug(last)}.{run.tag}-{index}"
     position = None if rng.random() < SHARE_WITHOUT_POSITION else rng.choice(positions)
-    return User(company=company, email=f"{local}@{run.domain}", password=hashed, first_name=first[:50],
-                last_name=last[:50], language=language, phone_number=names.phone(language), position=position,
-                is_verified=rng.random() < 0.8)
+    return User(
+        company=company,
+        email=f"{local}@{run.domain}",
+        password=hashed,
+        first_name=first[:50],
+        last_name=last[:50],
+        language=language,
+        phone_number=names.phone(language),
+        position=position,
+        is_verified=rng.random() < 0.8,
+    )
 
 
 def _existing_admin(company: Company) -> User:
     """An active user of the company, the holder of an Administrator position first."""
     active = User.objects.filter(company=company, is_active=True)
-    return (active.filter(position__title=ADMIN_POSITION_TITLE).order_by("created_at", "id").first()
-            or active.order_by("created_at", "id").first())
+    return (
+        active.filter(position__title=ADMIN_POSITION_TITLE).order_by("created_at", "id").first()
+        or active.order_by("created_at", "id").first()
+    )
 
 
 def _partner_fields(run: _Run, language: str) -> dict:
     names = run.names
-    return {"contact_person": f"{names.pick(language, 'first')} {names.pick(language, 'last')}"[:100],
-            "phone_number": names.phone(language), "address": names.pick(language, "address")[:200]}
+    return {
+        "contact_person": f"{names.pick(language, 'first')} {names.pick(language, 'last')}"[:100],
+        "phone_number": names.phone(language),
+        "address": names.pick(language, "address")[:200],
+    }
 
 
 def _customer(run: _Run, company: Company, index: int) -> Customer:
     language = run.names.language()
     name = run.names.pick(language, "company")
-    return Customer(company=company, name=name[:100], email=f"contact.{run.tag}{index}@{_ascii_slug(name)}.example",
-                    **_partner_fields(run, language))
+    return Customer(
+        company=company,
+        name=name[:100],
+        email=f"contact.{run.tag}{index}@{_ascii_slug(name)}.example",
+        **_partner_fields(run, language),
+    )
 
 
 def _subcontractor(run: _Run, company: Company, taken: set[str]) -> Subcontractor:
@@ -314,5 +384,10 @@ def _subcontractor(run: _Run, company: Company, taken: set[str]) -> Subcontracto
         name = f"{base} {suffix}"
     taken.add(name.lower())
     department = run.names.rng.choice(DEPARTMENTS[language])
-    return Subcontractor(company=company, name=name, email=f"contact@{_ascii_slug(base)}.example",
-                         description=department, **_partner_fields(run, language))
+    return Subcontractor(
+        company=company,
+        name=name,
+        email=f"contact@{_ascii_slug(base)}.example",
+        description=department,
+        **_partner_fields(run, language),
+    )

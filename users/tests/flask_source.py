@@ -102,17 +102,25 @@ class FlaskSource:
         return self.insert("company", **self._stamps({"name": name, **values}))
 
     def unit(self, company: str, name: str, parent: str | None = None, **values) -> str:
-        return self.insert("organization_unit",
-                           **self._stamps({"company_id": company, "name": name, "parent_id": parent, **values}))
+        return self.insert(
+            "organization_unit", **self._stamps({"company_id": company, "name": name, "parent_id": parent, **values})
+        )
 
     def position(self, company: str, unit: str, title: str, **values) -> str:
-        return self.insert("position", **self._stamps({"company_id": company, "organization_unit_id": unit,
-                                                       "title": title, **values}))
+        return self.insert(
+            "position", **self._stamps({"company_id": company, "organization_unit_id": unit, "title": title, **values})
+        )
 
-    def user(self, company: str, email: str, password: str = "Old-Flask-Passw0rd", method: str = HASH_METHODS[0],
-             **values) -> str:
-        values = {"company_id": company, "email": email, "hashed_password": werkzeug_hash(password, method),
-                  "language": "EN", **values}
+    def user(
+        self, company: str, email: str, password: str = "Old-Flask-Passw0rd", method: str = HASH_METHODS[0], **values
+    ) -> str:
+        values = {
+            "company_id": company,
+            "email": email,
+            "hashed_password": werkzeug_hash(password, method),
+            "language": "EN",
+            **values,
+        }
         return self.insert('"user"', **self._stamps(values))
 
     def customer(self, company: str, name: str, **values) -> str:

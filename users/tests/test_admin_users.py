@@ -14,8 +14,14 @@ USERS = changelist("users", "user")
 
 
 def _add(client, company, **fields):
-    data = {"company": str(company.pk), "email": "new@acme.test", "new_password": "Fresh-Passw0rd!",
-            "language": "en", "is_active": "on", **fields}
+    data = {
+        "company": str(company.pk),
+        "email": "new@acme.test",
+        "new_password": "Fresh-Passw0rd!",
+        "language": "en",
+        "is_active": "on",
+        **fields,
+    }
     return client.post(f"{USERS}add/", data)
 
 
@@ -25,11 +31,22 @@ def _errors(response) -> dict:
 
 
 def _change_data(user, **fields) -> dict:
-    data = {"email": user.email, "first_name": user.first_name or "", "last_name": user.last_name or "",
-            "language": user.language, "phone_number": user.phone_number or "",
-            "position": str(user.position_id or ""), "new_password": ""}
-    data.update({name: "on" for name in ("is_active", "is_verified", "password_reset_required", "is_staff")
-                 if getattr(user, name)})
+    data = {
+        "email": user.email,
+        "first_name": user.first_name or "",
+        "last_name": user.last_name or "",
+        "language": user.language,
+        "phone_number": user.phone_number or "",
+        "position": str(user.position_id or ""),
+        "new_password": "",
+    }
+    data.update(
+        {
+            name: "on"
+            for name in ("is_active", "is_verified", "password_reset_required", "is_staff")
+            if getattr(user, name)
+        }
+    )
     data.update(fields)
     return {key: value for key, value in data.items() if value is not None}
 
@@ -42,26 +59,36 @@ def test_add_creates_the_user_through_the_service_with_an_admin_event(staff_clie
     assert user.last_password_change is not None  # set by users.services, not by a plain save
     event = AuditEvent.objects.get(action="user.create")
     assert (event.source, event.actor_id, event.actor_email, event.object_id, event.company_id) == (
-        "admin", staff_a.pk, staff_a.email, user.pk, company_a.pk)
+        "admin",
+        staff_a.pk,
+        staff_a.email,
+        user.pk,
+        company_a.pk,
+    )
     assert "password" in event.changed_fields and "email" in event.changed_fields
 
 
 def test_the_request_id_of_an_admin_write_is_recorded(staff_client, company_a):
-    response = staff_client.post(f"{USERS}add/", {"company": str(company_a.pk), "email": "rid@acme.test",
-                                                   "new_password": "Fresh-Passw0rd!", "language": "en"},
-                                 headers={"X-Request-ID": "req-admin-42"})
+    response = staff_client.post(
+        f"{USERS}add/",
+        {"company": str(company_a.pk), "email": "rid@acme.test", "new_password": "Fresh-Passw0rd!", "language": "en"},
+        headers={"X-Request-ID": "req-admin-42"},
+    )
     assert response.status_code == 302
     assert response["X-Request-ID"] == "req-admin-42"
     assert AuditEvent.objects.get(action="user.create").request_id == "req-admin-42"
 
 
-@pytest.mark.parametrize("fields, field, text", [
-    ({"new_password": "password"}, "new_password", "too common"),
-    ({"new_password": ""}, "new_password", "required"),
-    ({"email": "ALPHA@acme.test"}, "email", "Email already exists."),
-    ({"email": "not-an-email"}, "email", "valid email"),
-    ({"phone_number": "call me"}, "phone_number", ""),
-])
+@pytest.mark.parametrize(
+    "fields, field, text",
+    [
+        ({"new_password": "password"}, "new_password", "too common"),
+        ({"new_password": ""}, "new_password", "required"),
+        ({"email": "ALPHA@acme.test"}, "email", "Email already exists."),
+        ({"email": "not-an-email"}, "email", "valid email"),
+        ({"phone_number": "call me"}, "phone_number", ""),
+    ],
+)
 def test_add_refusals_are_form_errors_and_keep_nothing(staff_client, company_a, user_a, fields, field, text):
     before = User.objects.count()
     errors = _errors(_add(staff_client, company_a, **fields))
@@ -75,8 +102,10 @@ def test_change_sets_a_policy_checked_password_and_records_only_what_changed(sta
     assert "password" not in form.fields and user_a.password not in staff_client.get(url).content.decode()
     errors = _errors(staff_client.post(url, _change_data(user_a, new_password="12345678")))
     assert "new_password" in errors
-    assert staff_client.post(url, _change_data(user_a, new_password="N3w-Secret-pass", last_name="Renamed")
-                             ).status_code == 302
+    assert (
+        staff_client.post(url, _change_data(user_a, new_password="N3w-Secret-pass", last_name="Renamed")).status_code
+        == 302
+    )
     user_a.refresh_from_db()
     assert user_a.check_password("N3w-Secret-pass") and user_a.last_name == "Renamed"
     event = AuditEvent.objects.get(action="user.update")
@@ -105,8 +134,9 @@ def _messages(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
-def test_reset_password_shows_each_temporary_password_once(staff_client, user_a, make_user, company_a, token_client,
-                                                           anon_client):
+def test_reset_password_shows_each_temporary_password_once(
+    staff_client, user_a, make_user, company_a, token_client, anon_client
+):
     other = make_user(company_a, "other@acme.test")
     response = _action(staff_client, "reset_password", user_a, other)
     texts = _messages(response)
@@ -118,8 +148,9 @@ def test_reset_password_shows_each_temporary_password_once(staff_client, user_a,
         assert len(temporary[user.email]) == 12
     assert _messages(staff_client.get(USERS)) == []  # shown once
     # The API side: the temporary password works and a change is required.
-    verified = anon_client.post("/verify_password", {"email": user_a.email, "password": temporary[user_a.email]},
-                                format="json")
+    verified = anon_client.post(
+        "/verify_password", {"email": user_a.email, "password": temporary[user_a.email]}, format="json"
+    )
     assert verified.status_code == 200 and verified.json()["password_reset_required"] is True
     events = AuditEvent.objects.filter(action="password.admin_reset")
     assert events.count() == 2 and {event.source for event in events} == {"admin"}
@@ -130,11 +161,15 @@ def test_reset_password_shows_each_temporary_password_once(staff_client, user_a,
 def test_unlock_clears_the_lock(staff_client, user_a, anon_client, settings):
     settings.LOCKOUT_MAX_FAILURES = 1
     anon_client.post("/verify_password", {"email": user_a.email, "password": "wrong"}, format="json")
-    assert anon_client.post("/verify_password", {"email": user_a.email, "password": PASSWORD},
-                            format="json").status_code == 403
+    assert (
+        anon_client.post("/verify_password", {"email": user_a.email, "password": PASSWORD}, format="json").status_code
+        == 403
+    )
     assert "1 user(s) unlocked." in _messages(_action(staff_client, "unlock", user_a))
-    assert anon_client.post("/verify_password", {"email": user_a.email, "password": PASSWORD},
-                            format="json").status_code == 200
+    assert (
+        anon_client.post("/verify_password", {"email": user_a.email, "password": PASSWORD}, format="json").status_code
+        == 200
+    )
     event = AuditEvent.objects.get(action="password.unlock")
     assert event.changed_fields == ["failed_login_count", "locked_until"]
 
@@ -157,8 +192,11 @@ def test_send_password_reset_code_emails_a_code_that_resets(staff_client, user_a
         time.sleep(0.02)
     assert mail.outbox and mail.outbox[0].to == [user_a.email]
     code = next(word for word in mail.outbox[0].body.split() if word.isdigit() and len(word) == 6)
-    response = anon_client.post("/users/password-reset/confirm", {
-        "email": user_a.email, "otp_code": code, "new_password": "Res3t-by-code!"}, format="json")
+    response = anon_client.post(
+        "/users/password-reset/confirm",
+        {"email": user_a.email, "otp_code": code, "new_password": "Res3t-by-code!"},
+        format="json",
+    )
     assert response.status_code == 200
     assert AuditEvent.objects.get(action="password.reset_request").object_id == user_a.pk
 

@@ -67,8 +67,13 @@ def test_an_admin_reset_records_the_caller_and_no_temporary_password(client_a, u
     target = make_user(company_a, "forgetful@acme.test")
     response = client_a.post(f"/users/{target.pk}/admin-reset-password")
     assert response.status_code == 200
-    event = assert_event(response, "password.admin_reset", target=target, actor=user_a,
-                         changed_fields=["last_password_change", "password", "password_reset_required"])
+    event = assert_event(
+        response,
+        "password.admin_reset",
+        target=target,
+        actor=user_a,
+        changed_fields=["last_password_change", "password", "password_reset_required"],
+    )
     assert response.json()["temporary_password"] not in str(event.changed_fields)
 
 
@@ -76,15 +81,15 @@ def test_a_change_records_its_success_and_a_wrong_current_password_its_failure(c
     url = "/users/me/change-password"
     wrong = client_a.patch(url, {"current_password": "Not-my-password-1", "new_password": NEW_PASSWORD})
     assert wrong.status_code == 400
-    assert_event(wrong, "password.change_failure", target=user_a, actor=user_a,
-                 changed_fields=["failed_login_count"])
+    assert_event(wrong, "password.change_failure", target=user_a, actor=user_a, changed_fields=["failed_login_count"])
     refused = client_a.patch(url, {"current_password": PASSWORD, "new_password": "password"})
     assert refused.status_code == 400 and request_events(refused) == []  # the policy refused: nothing changed
     done = client_a.patch(url, {"current_password": PASSWORD, "new_password": NEW_PASSWORD})
     assert done.status_code == 200
     # The failure above is cleared with the change.
-    assert_event(done, "password.change", target=user_a, actor=user_a,
-                 changed_fields=["last_password_change", "password"])
+    assert_event(
+        done, "password.change", target=user_a, actor=user_a, changed_fields=["last_password_change", "password"]
+    )
 
 
 # --- reset by emailed code --------------------------------------------------------------------------------------
@@ -114,8 +119,9 @@ def test_a_wrong_code_records_a_failure_and_the_right_one_the_reset(anon_client,
     assert unknown.status_code == 400 and request_events(unknown) == []
     done = anon_client.post(url, {"email": user_a.email, "otp_code": CODE, "new_password": NEW_PASSWORD})
     assert done.status_code == 200
-    assert_event(done, "password.reset_confirm", target=user_a, actor=None,
-                 changed_fields=["last_password_change", "password"])
+    assert_event(
+        done, "password.reset_confirm", target=user_a, actor=None, changed_fields=["last_password_change", "password"]
+    )
     again = anon_client.post(url, {"email": user_a.email, "otp_code": CODE, "new_password": NEW_PASSWORD})
     assert_event(again, "password.reset_failure", target=user_a, actor=None, changed_fields=[])  # used up
 
@@ -142,5 +148,10 @@ def test_reset_password_command_records_a_command_reset_outside_any_request(user
     temporary = out.getvalue().split(f"Temporary password for {user_a.email}: ", 1)[1].split()[0]
     event = AuditEvent.objects.get(action="password.admin_reset")
     assert (event.source, event.actor_id, event.request_id, event.ip, event.object_id) == (
-        "command", None, None, None, user_a.pk)
+        "command",
+        None,
+        None,
+        None,
+        user_a.pk,
+    )
     assert temporary not in str(event.changed_fields)

@@ -4,7 +4,7 @@ rule."""
 import pytest
 
 from identity.testing.assertions import assert_error
-from identity.testing.images import FORMATS, CONTENT_TYPES, image_bytes, image_upload, upload
+from identity.testing.images import CONTENT_TYPES, FORMATS, image_bytes, image_upload, upload
 from identity.testing.matrix import ContractMatrix, Row
 from users.models import User
 
@@ -99,14 +99,18 @@ def test_a_missing_stored_file_reads_as_no_avatar(client_a, user_a, media_root):
     assert_error(client_a.get(f"/users/{user_a.pk}/avatar"), 404, "User has no avatar")
 
 
-@pytest.mark.parametrize("content, name", [
-    (b"just some text, not an image", "notes.png"),
-    (b"\x89PNG\r\n\x1a\n" + b"0" * 64, "broken.png"),  # a PNG signature with garbage after it
-    (b"", "empty.png"),
-])
+@pytest.mark.parametrize(
+    "content, name",
+    [
+        (b"just some text, not an image", "notes.png"),
+        (b"\x89PNG\r\n\x1a\n" + b"0" * 64, "broken.png"),  # a PNG signature with garbage after it
+        (b"", "empty.png"),
+    ],
+)
 def test_invalid_files_are_400_and_nothing_is_saved(client_a, user_a, media_root, content, name):
-    body = assert_error(post_avatar(client_a, user_a, upload(content, name)), 400, "Validation error",
-                        fields=("avatar",))
+    body = assert_error(
+        post_avatar(client_a, user_a, upload(content, name)), 400, "Validation error", fields=("avatar",)
+    )
     assert body["errors"]["avatar"]
     user_a.refresh_from_db()
     assert (user_a.avatar_file_id, user_a.has_avatar) == (None, False)
@@ -125,19 +129,25 @@ def test_a_file_over_the_size_limit_is_400(client_a, user_a, settings, media_roo
 
 
 def test_no_file_part_is_400(client_a, user_a):
-    assert_error(client_a.post(f"/users/{user_a.pk}/avatar", {"other": "x"}, format="multipart"), 400,
-                 "No avatar file provided")
-    assert_error(client_a.post(f"/users/{user_a.pk}/avatar", {"avatar": "not a file"}, format="multipart"), 400,
-                 "No avatar file provided")
+    assert_error(
+        client_a.post(f"/users/{user_a.pk}/avatar", {"other": "x"}, format="multipart"), 400, "No avatar file provided"
+    )
+    assert_error(
+        client_a.post(f"/users/{user_a.pk}/avatar", {"avatar": "not a file"}, format="multipart"),
+        400,
+        "No avatar file provided",
+    )
 
 
 def test_only_the_user_itself_manages_its_avatar(client_a, user_a, company_a, make_user, token_client, media_root):
     colleague = make_user(company_a, "colleague@acme.test")
     post_avatar(token_client(colleague), colleague, image_upload("PNG"))
-    assert_error(post_avatar(client_a, colleague, image_upload("PNG")), 403,
-                 "Access denied: cannot manage other user's avatar")
-    assert_error(client_a.delete(f"/users/{colleague.pk}/avatar"), 403,
-                 "Access denied: cannot manage other user's avatar")
+    assert_error(
+        post_avatar(client_a, colleague, image_upload("PNG")), 403, "Access denied: cannot manage other user's avatar"
+    )
+    assert_error(
+        client_a.delete(f"/users/{colleague.pk}/avatar"), 403, "Access denied: cannot manage other user's avatar"
+    )
     # Any user of the company reads it.
     assert client_a.get(f"/users/{colleague.pk}/avatar").status_code == 200
     colleague.refresh_from_db()
@@ -172,8 +182,10 @@ def test_deleting_the_user_removes_its_avatar_file(client_a, company_a, make_use
 
 
 def test_trailing_slash_is_accepted(client_a, user_a):
-    assert client_a.post(f"/users/{user_a.pk}/avatar/", {"avatar": image_upload("PNG")},
-                         format="multipart").status_code == 201
+    assert (
+        client_a.post(f"/users/{user_a.pk}/avatar/", {"avatar": image_upload("PNG")}, format="multipart").status_code
+        == 201
+    )
 
 
 def test_a_json_body_is_415(client_a, user_a):
@@ -182,5 +194,8 @@ def test_a_json_body_is_415(client_a, user_a):
 
 def test_the_self_only_rule_comes_before_body_parsing(client_a, company_a, make_user):
     colleague = make_user(company_a, "colleague@acme.test")
-    assert_error(client_a.post(f"/users/{colleague.pk}/avatar", {"avatar": "x"}, format="json"), 403,
-                 "Access denied: cannot manage other user's avatar")
+    assert_error(
+        client_a.post(f"/users/{colleague.pk}/avatar", {"avatar": "x"}, format="json"),
+        403,
+        "Access denied: cannot manage other user's avatar",
+    )

@@ -64,8 +64,9 @@ def test_storage_failures_on_upload_are_503_and_nothing_is_saved(client_a, user_
     assert (user_a.avatar_file_id, user_a.has_avatar) == (None, False)
 
 
-def test_trickling_storage_on_upload_is_503_within_the_timeout_and_nothing_is_saved(client_a, user_a, storage,
-                                                                                   settings):
+def test_trickling_storage_on_upload_is_503_within_the_timeout_and_nothing_is_saved(
+    client_a, user_a, storage, settings
+):
     """Each byte of Storage's answer comes within the timeout, the whole answer long after it."""
     settings.STORAGE_REQUEST_TIMEOUT = 0.5
     storage.trickle(0.2)
@@ -83,8 +84,7 @@ def test_trickling_storage_on_read_is_503_within_the_timeout(client_a, user_a, s
     assert_error(response, 503, "Storage service unavailable")
 
 
-def test_trickling_storage_on_delete_gives_up_at_the_timeout_and_clears_the_flag(client_a, user_a, storage,
-                                                                                settings):
+def test_trickling_storage_on_delete_gives_up_at_the_timeout_and_clears_the_flag(client_a, user_a, storage, settings):
     post_avatar(client_a, user_a, image_upload("PNG"))
     settings.STORAGE_REQUEST_TIMEOUT = 0.5
     storage.trickle(0.2)
@@ -174,6 +174,12 @@ def test_storage_locations_follow_the_integration_table(user_a, directory_a):
     assert storage_client.place(files.location_for("avatar", user_a)) == place(user_a)
     assert storage_client.place(files.location_for("company_logo", company)) == ("companies", cid, f"logos/{cid}.png")
     assert storage_client.place(files.location_for("customer_logo", customer)) == (
-        "companies", cid, f"customers/{customer.pk}/logo.png")
+        "companies",
+        cid,
+        f"customers/{customer.pk}/logo.png",
+    )
     assert storage_client.place(files.location_for("subcontractor_logo", subcontractor)) == (
-        "companies", cid, f"subcontractors/{subcontractor.pk}/logo.png")
+        "companies",
+        cid,
+        f"subcontractors/{subcontractor.pk}/logo.png",
+    )

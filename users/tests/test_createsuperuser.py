@@ -37,8 +37,9 @@ def typed(monkeypatch):
 def test_noinput_creates_a_superuser_of_the_company(company_a, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
     out = io.StringIO()
-    call_command("createsuperuser", "--noinput", "--email", "root@acme.test", "--company", str(company_a.pk),
-                 stdout=out)
+    call_command(
+        "createsuperuser", "--noinput", "--email", "root@acme.test", "--company", str(company_a.pk), stdout=out
+    )
     user = User.objects.get(email="root@acme.test")
     assert (user.is_staff, user.is_superuser, user.company_id) == (True, True, company_a.pk)
     assert user.check_password(PASSWORD)
@@ -47,24 +48,47 @@ def test_noinput_creates_a_superuser_of_the_company(company_a, monkeypatch):
     assert "password" in event.changed_fields and PASSWORD not in str(event.changed_fields)
 
 
-@pytest.mark.parametrize("password, text", [("password", "too common"), ("short", "too short"),
-                                            ("root@acme.test", "too similar")])
+@pytest.mark.parametrize(
+    "password, text", [("password", "too common"), ("short", "too short"), ("root@acme.test", "too similar")]
+)
 def test_noinput_applies_the_password_policy(company_a, monkeypatch, password, text):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", password)
     with pytest.raises(CommandError, match=text):
-        call_command("createsuperuser", "--noinput", "--email", "root@acme.test", "--company", str(company_a.pk),
-                     stdout=io.StringIO(), stderr=io.StringIO())
+        call_command(
+            "createsuperuser",
+            "--noinput",
+            "--email",
+            "root@acme.test",
+            "--company",
+            str(company_a.pk),
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
     assert not User.objects.filter(email="root@acme.test").exists()
 
 
 def test_noinput_refuses_a_taken_email_and_an_unknown_company(company_a, user_a, monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
     with pytest.raises(CommandError, match="Email already exists"):
-        call_command("createsuperuser", "--noinput", "--email", "ALPHA@acme.test", "--company", str(company_a.pk),
-                     stdout=io.StringIO())
+        call_command(
+            "createsuperuser",
+            "--noinput",
+            "--email",
+            "ALPHA@acme.test",
+            "--company",
+            str(company_a.pk),
+            stdout=io.StringIO(),
+        )
     with pytest.raises(CommandError, match="not a valid choice"):
-        call_command("createsuperuser", "--noinput", "--email", "x@acme.test",
-                     "--company", "00000000-0000-4000-8000-000000000000", stdout=io.StringIO())
+        call_command(
+            "createsuperuser",
+            "--noinput",
+            "--email",
+            "x@acme.test",
+            "--company",
+            "00000000-0000-4000-8000-000000000000",
+            stdout=io.StringIO(),
+        )
 
 
 def test_interactive_prompts_for_email_company_and_password(company_a, typed):
@@ -76,8 +100,16 @@ def test_interactive_prompts_for_email_company_and_password(company_a, typed):
 
 def test_interactive_asks_again_after_a_refused_password_and_an_unknown_company(company_a, typed):
     stderr = io.StringIO()
-    typed("root@acme.test", "00000000-0000-4000-8000-000000000000", str(company_a.pk),
-          "password", "password", "n", PASSWORD, PASSWORD)
+    typed(
+        "root@acme.test",
+        "00000000-0000-4000-8000-000000000000",
+        str(company_a.pk),
+        "password",
+        "password",
+        "n",
+        PASSWORD,
+        PASSWORD,
+    )
     call_command("createsuperuser", interactive=True, stdout=io.StringIO(), stderr=stderr)
     assert "not a valid choice" in stderr.getvalue() and "too common" in stderr.getvalue()
     assert User.objects.get(email="root@acme.test").check_password(PASSWORD)
@@ -86,8 +118,18 @@ def test_interactive_asks_again_after_a_refused_password_and_an_unknown_company(
 def test_init_identity_superuser_makes_the_first_admin_staff_and_superuser(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
     out = io.StringIO()
-    call_command("init_identity", "--company-name", "Initech", "--admin-email", "admin@initech.test",
-                 "--admin-password", PASSWORD, "--superuser", "--json", stdout=out)
+    call_command(
+        "init_identity",
+        "--company-name",
+        "Initech",
+        "--admin-email",
+        "admin@initech.test",
+        "--admin-password",
+        PASSWORD,
+        "--superuser",
+        "--json",
+        stdout=out,
+    )
     user = User.objects.get(pk=json.loads(out.getvalue())["user"]["id"])
     assert user.is_staff and user.is_superuser
     event = AuditEvent.objects.get(action="user.update")
@@ -96,7 +138,15 @@ def test_init_identity_superuser_makes_the_first_admin_staff_and_superuser(monke
 
 def test_init_identity_without_superuser_makes_no_staff(monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-    call_command("init_identity", "--company-name", "Initech", "--admin-email", "admin@initech.test",
-                 "--admin-password", PASSWORD, stdout=io.StringIO())
+    call_command(
+        "init_identity",
+        "--company-name",
+        "Initech",
+        "--admin-email",
+        "admin@initech.test",
+        "--admin-password",
+        PASSWORD,
+        stdout=io.StringIO(),
+    )
     user = User.objects.get(email="admin@initech.test")
     assert not user.is_staff and not user.is_superuser

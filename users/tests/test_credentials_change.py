@@ -12,8 +12,8 @@ from identity.exceptions import ValidationFailed
 from identity.testing.assertions import assert_error
 from identity.testing.constants import PASSWORD
 from identity.testing.matrix import ContractMatrix, Row
-from users.services import passwords as credentials
 from users.models import User
+from users.services import passwords as credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -64,12 +64,18 @@ def test_change_password_makes_no_guardian_call(client_a, guardian):
 
 
 def test_change_password_requires_a_token(anon_client, token_client, user_a):
-    assert_error(change(anon_client, {"current_password": PASSWORD, "new_password": NEW_PASSWORD}), 401,
-                 "Missing or invalid JWT token")
+    assert_error(
+        change(anon_client, {"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+        401,
+        "Missing or invalid JWT token",
+    )
     assert_error(change(token_client(token="not-a-jwt"), {}), 401, "Missing or invalid JWT token")
     User.objects.filter(pk=user_a.pk).update(is_active=False)
-    assert_error(change(token_client(user_a), {"current_password": PASSWORD, "new_password": NEW_PASSWORD}), 401,
-                 "User not found or inactive")
+    assert_error(
+        change(token_client(user_a), {"current_password": PASSWORD, "new_password": NEW_PASSWORD}),
+        401,
+        "User not found or inactive",
+    )
 
 
 def test_change_password_wrong_method_is_405_after_the_token(anon_client, client_a):
@@ -77,25 +83,38 @@ def test_change_password_wrong_method_is_405_after_the_token(anon_client, client
     assert_error(client_a.post("/users/me/change-password", {}, format="json"), 405)
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"current_password": PASSWORD}, {"new_password": NEW_PASSWORD},
-    {"current_password": "", "new_password": NEW_PASSWORD}, {"current_password": PASSWORD, "new_password": None},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"current_password": PASSWORD},
+        {"new_password": NEW_PASSWORD},
+        {"current_password": "", "new_password": NEW_PASSWORD},
+        {"current_password": PASSWORD, "new_password": None},
+    ],
+)
 def test_change_password_missing_fields(client_a, body):
     assert_error(change(client_a, body), 400, "current_password and new_password are required")
 
 
 def test_change_password_wrong_current(client_a, user_a):
-    assert_error(change(client_a, {"current_password": "Nope-nope-9", "new_password": NEW_PASSWORD}), 400,
-                 "Current password is incorrect")
+    assert_error(
+        change(client_a, {"current_password": "Nope-nope-9", "new_password": NEW_PASSWORD}),
+        400,
+        "Current password is incorrect",
+    )
     user_a.refresh_from_db()
     assert user_a.check_password(PASSWORD)
 
 
 @pytest.mark.parametrize("new_password", ["short1A", "password123", "12345678901", "alpha@acme.test"])
 def test_change_password_policy_errors_under_new_password(client_a, user_a, new_password):
-    body = assert_error(change(client_a, {"current_password": PASSWORD, "new_password": new_password}), 400,
-                        "Validation error", fields=("new_password",))
+    body = assert_error(
+        change(client_a, {"current_password": PASSWORD, "new_password": new_password}),
+        400,
+        "Validation error",
+        fields=("new_password",),
+    )
     assert set(body["errors"]) == {"new_password"}
     user_a.refresh_from_db()
     assert user_a.check_password(PASSWORD)
@@ -103,14 +122,16 @@ def test_change_password_policy_errors_under_new_password(client_a, user_a, new_
 
 def test_change_password_policy_uses_user_attributes(client_a, user_a):
     # Too similar to the caller's own email: only an authenticated flow applies this rule.
-    body = assert_error(change(client_a, {"current_password": PASSWORD, "new_password": "alphatester"}), 400,
-                        fields=("new_password",))
+    body = assert_error(
+        change(client_a, {"current_password": PASSWORD, "new_password": "alphatester"}), 400, fields=("new_password",)
+    )
     assert any("similar" in text for text in body["errors"]["new_password"])
 
 
 def test_change_password_rejects_unknown_fields(client_a):
-    assert_error(change(client_a, {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "x": 1}), 400,
-                 fields=("x",))
+    assert_error(
+        change(client_a, {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "x": 1}), 400, fields=("x",)
+    )
 
 
 def test_change_password_route_is_not_a_user_id(client_a, guardian):
@@ -122,8 +143,9 @@ def test_change_password_route_is_not_a_user_id(client_a, guardian):
 # --- admin reset --------------------------------------------------------------------------------
 def test_admin_reset_sets_a_temporary_password(client_a, user_a, make_user, company_a, anon_client):
     target = make_user(company_a, "target@acme.test")
-    User.objects.filter(pk=target.pk).update(failed_login_count=9,
-                                             locked_until=timezone.now() + timezone.timedelta(minutes=5))
+    User.objects.filter(pk=target.pk).update(
+        failed_login_count=9, locked_until=timezone.now() + timezone.timedelta(minutes=5)
+    )
     before = timezone.now()
     response = client_a.post(f"/users/{target.pk}/admin-reset-password")
     assert response.status_code == 200, response.content
@@ -131,8 +153,9 @@ def test_admin_reset_sets_a_temporary_password(client_a, user_a, make_user, comp
     assert set(body) == {"message", "temporary_password", "password_reset_required", "note"}
     assert body["message"] == "Password reset successful"
     assert body["password_reset_required"] is True
-    assert body["note"] == ("User must change password on next login. "
-                            "This is the only time the temporary password will be shown.")
+    assert body["note"] == (
+        "User must change password on next login. This is the only time the temporary password will be shown."
+    )
     temporary = body["temporary_password"]
     assert len(temporary) == 12
     target.refresh_from_db()
@@ -187,8 +210,9 @@ def test_reset_password_command_sets_a_given_password(user_a, anon_client):
     call_command("reset_password", user_a.email, "--password", NEW_PASSWORD, stdout=out)
     assert NEW_PASSWORD not in out.getvalue()
     assert login(anon_client, user_a.email, NEW_PASSWORD).status_code == 200
-    call_command("reset_password", user_a.email, "--password", "Another-pass-88", "--no-change-required",
-                 stdout=io.StringIO())
+    call_command(
+        "reset_password", user_a.email, "--password", "Another-pass-88", "--no-change-required", stdout=io.StringIO()
+    )
     user_a.refresh_from_db()
     assert user_a.password_reset_required is False
 

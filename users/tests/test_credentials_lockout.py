@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from identity.testing.assertions import assert_error
 from identity.testing.constants import PASSWORD
-from users.services import passwords as credentials
 from users.models import User
+from users.services import passwords as credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -94,16 +94,19 @@ def test_short_lockout_setting_unlocks_after_its_seconds(anon_client, user_a, se
 def test_wrong_current_password_on_change_counts(token_client, user_a, anon_client):
     client = token_client(user_a)
     for _ in range(3):
-        response = client.patch("/users/me/change-password",
-                                {"current_password": "Wrong-horse-9", "new_password": "Brand-new-pass-77"},
-                                format="json")
+        response = client.patch(
+            "/users/me/change-password",
+            {"current_password": "Wrong-horse-9", "new_password": "Brand-new-pass-77"},
+            format="json",
+        )
         assert_error(response, 400, "Current password is incorrect")
     user_a.refresh_from_db()
     assert user_a.failed_login_count == 3 and user_a.locked_until is not None
     assert_error(verify(anon_client, user_a.email, PASSWORD), 403)
     # While locked, even the right current password is refused.
-    response = client.patch("/users/me/change-password",
-                            {"current_password": PASSWORD, "new_password": "Brand-new-pass-77"}, format="json")
+    response = client.patch(
+        "/users/me/change-password", {"current_password": PASSWORD, "new_password": "Brand-new-pass-77"}, format="json"
+    )
     assert_error(response, 400, "Current password is incorrect")
 
 

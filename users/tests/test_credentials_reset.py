@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from identity.testing.assertions import assert_error
 from identity.logging import RequestContextFilter
+from identity.testing.assertions import assert_error
 from identity.testing.constants import PASSWORD
 from identity.testing.smtp import SmtpSink, free_port, send_through, smtp_server  # noqa: F401  (fixture)
-from users.services import passwords as credentials
 from users.models import PasswordResetCode, User
+from users.services import passwords as credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +99,9 @@ def test_reset_email_speaks_french_to_a_french_user(anon_client, company_a, make
     assert confirm(anon_client, user.email, code).status_code == 200
 
 
-def test_reset_email_states_the_configured_lifetime_and_escapes_html(anon_client, company_a, make_user,
-                                                                    smtp_server, settings):
+def test_reset_email_states_the_configured_lifetime_and_escapes_html(
+    anon_client, company_a, make_user, smtp_server, settings
+):
     settings.PASSWORD_RESET_OTP_TTL_MINUTES = 1
     make_user(company_a, "html@acme.test", first_name="<b>Epsilon</b>")
     request_code(anon_client, "html@acme.test")
@@ -207,28 +208,33 @@ def test_reset_email_is_retried_until_the_smtp_server_is_up(anon_client, user_a,
     assert code_of(message) not in caplog.text
 
 
-def test_reset_email_that_never_goes_out_is_logged_as_an_error_with_the_request_id(anon_client, user_a, settings,
-                                                                                 caplog):
+def test_reset_email_that_never_goes_out_is_logged_as_an_error_with_the_request_id(
+    anon_client, user_a, settings, caplog
+):
     send_through(settings, "127.0.0.1", free_port())  # down throughout
     settings.MAIL_SEND_RETRIES, settings.MAIL_RETRY_BACKOFF_SECONDS = 2, 0.05
     caplog.set_level(logging.INFO)
     caplog.handler.addFilter(RequestContextFilter())  # as every configured log handler has
     started = time.monotonic()
-    response = anon_client.post("/users/password-reset/request", {"email": user_a.email}, format="json",
-                                HTTP_X_REQUEST_ID="reset-mail-1")
+    response = anon_client.post(
+        "/users/password-reset/request", {"email": user_a.email}, format="json", HTTP_X_REQUEST_ID="reset-mail-1"
+    )
     assert response.json() == REQUESTED
     wait_until(lambda: any(record.levelno >= logging.ERROR for record in caplog.records))
     assert time.monotonic() - started < 5  # the backoff is bounded: 0.05 then 0.1 s
     [error] = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert error.request_id == "reset-mail-1"
     assert "could not be sent after 3 attempt(s)" in error.getMessage()
-    retries = [record for record in caplog.records
-               if record.levelno == logging.WARNING and "failed" in record.getMessage()]
+    retries = [
+        record for record in caplog.records if record.levelno == logging.WARNING and "failed" in record.getMessage()
+    ]
     assert [record.request_id for record in retries] == ["reset-mail-1"] * 2
     # The code is never logged: no six digits in the log are the code behind the stored hash.
     row = PasswordResetCode.objects.get(user=user_a)
-    assert all(credentials._code_hash(row.pk, digits) != row.code_hash
-               for digits in re.findall(r"(?<!\d)\d{6}(?!\d)", caplog.text))
+    assert all(
+        credentials._code_hash(row.pk, digits) != row.code_hash
+        for digits in re.findall(r"(?<!\d)\d{6}(?!\d)", caplog.text)
+    )
 
 
 def test_reset_email_refused_by_the_server_is_not_retried(anon_client, user_a, smtp_server, settings, caplog):
@@ -252,8 +258,7 @@ def test_code_is_stored_only_as_a_keyed_hash_and_never_logged(anon_client, user_
     assert code not in caplog.text
 
 
-def test_email_service_disabled_stores_the_code_and_warns_without_it(anon_client, user_a, settings, caplog,
-                                                                      mailoutbox):
+def test_email_service_disabled_stores_the_code_and_warns_without_it(anon_client, user_a, settings, caplog, mailoutbox):
     settings.USE_EMAIL_SERVICE = False
     settings.DEBUG = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -282,22 +287,31 @@ def test_console_backend_in_debug_does_not_warn(anon_client, user_a, settings, c
 
 
 # --- confirm: body and policy ---------------------------------------------------------------------
-@pytest.mark.parametrize("body", [
-    {}, {"email": "alpha@acme.test", "otp_code": "123456"}, {"email": "alpha@acme.test", "new_password": NEW_PASSWORD},
-    {"otp_code": "123456", "new_password": NEW_PASSWORD}, {"email": "", "otp_code": "1", "new_password": "x"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"email": "alpha@acme.test", "otp_code": "123456"},
+        {"email": "alpha@acme.test", "new_password": NEW_PASSWORD},
+        {"otp_code": "123456", "new_password": NEW_PASSWORD},
+        {"email": "", "otp_code": "1", "new_password": "x"},
+    ],
+)
 def test_confirm_missing_fields(anon_client, user_a, body):
-    assert_error(anon_client.post("/users/password-reset/confirm", body, format="json"), 400,
-                 "email, otp_code, and new_password are required")
+    assert_error(
+        anon_client.post("/users/password-reset/confirm", body, format="json"),
+        400,
+        "email, otp_code, and new_password are required",
+    )
 
 
-def test_confirm_policy_is_checked_first_without_user_attributes_and_costs_no_attempt(anon_client, user_a,
-                                                                                     smtp_server):
+def test_confirm_policy_is_checked_first_without_user_attributes_and_costs_no_attempt(anon_client, user_a, smtp_server):
     request_code(anon_client, user_a.email)
     code = code_of(smtp_server.wait_for(1)[0])
     for weak in ["short", "password", "1234567890"]:
-        body = assert_error(confirm(anon_client, user_a.email, wrong(code), weak), 400, "Validation error",
-                            fields=("new_password",))
+        body = assert_error(
+            confirm(anon_client, user_a.email, wrong(code), weak), 400, "Validation error", fields=("new_password",)
+        )
         assert set(body["errors"]) == {"new_password"}
     # Unknown emails get the same policy answer: it reveals nothing about accounts.
     assert_error(confirm(anon_client, "nobody@acme.test", "000000", "short"), 400, fields=("new_password",))
@@ -307,8 +321,9 @@ def test_confirm_policy_is_checked_first_without_user_attributes_and_costs_no_at
 
 
 def test_confirm_clears_flags_and_lockout(anon_client, user_a, smtp_server):
-    User.objects.filter(pk=user_a.pk).update(password_reset_required=True, failed_login_count=10,
-                                             locked_until=timezone.now() + timedelta(minutes=5))
+    User.objects.filter(pk=user_a.pk).update(
+        password_reset_required=True, failed_login_count=10, locked_until=timezone.now() + timedelta(minutes=5)
+    )
     request_code(anon_client, user_a.email)
     code = code_of(smtp_server.wait_for(1)[0])
     before = timezone.now()
@@ -346,8 +361,9 @@ def test_smtp_sink_is_a_real_smtp_server(smtp_server):
     assert message["Subject"] == "hi"
 
 
-@pytest.mark.parametrize("body", [b'{"email": "\\ud800@acme.test"}', b'{"email": "alpha\\u0000@acme.test"}',
-                                  b"[" * 100_000])
+@pytest.mark.parametrize(
+    "body", [b'{"email": "\\ud800@acme.test"}', b'{"email": "alpha\\u0000@acme.test"}', b"[" * 100_000]
+)
 def test_request_with_unreadable_bodies_still_answers_200(anon_client, user_a, body, smtp_server):
     response = anon_client.generic("POST", "/users/password-reset/request", body, content_type="application/json")
     assert response.status_code == 200 and response.json() == REQUESTED
@@ -358,8 +374,9 @@ def test_confirm_with_unstorable_code_is_400_and_uses_no_attempt(anon_client, us
     request_code(anon_client, user_a.email)
     smtp_server.wait_for(1)
     body = b'{"email": "alpha@acme.test", "otp_code": "\\ud800", "new_password": "' + NEW_PASSWORD.encode() + b'"}'
-    assert_error(anon_client.generic("POST", "/users/password-reset/confirm", body,
-                                     content_type="application/json"), 400)
+    assert_error(
+        anon_client.generic("POST", "/users/password-reset/confirm", body, content_type="application/json"), 400
+    )
     assert PasswordResetCode.objects.get(user=user_a).attempts == 0
 
 
@@ -370,8 +387,10 @@ def test_reset_endpoints_answer_no_sooner_than_the_floor(anon_client, user_a, se
     email = user_a.email if known else "nobody@acme.test"
     wrong_code = "00000"  # five digits: never an issued code, so the confirm fails for a known email too
     refused = (400, {"message": "Invalid email or OTP code"})
-    for send, answer in ((lambda: request_code(anon_client, email), (200, REQUESTED)),
-                         (lambda: confirm(anon_client, email, wrong_code), refused)):
+    for send, answer in (
+        (lambda: request_code(anon_client, email), (200, REQUESTED)),
+        (lambda: confirm(anon_client, email, wrong_code), refused),
+    ):
         started = time.monotonic()
         response = send()
         assert time.monotonic() - started >= 0.3

@@ -16,13 +16,15 @@ PASSWORD = "Str0ng-Passw0rd!"
 
 
 def body(name="Initech", email="admin@initech.test", **extra):
-    return {"company": {"name": name, "city": "Austin"},
-            "user": {"email": email, "password": PASSWORD, "first_name": "Delta", "language": "fr"}, **extra}
+    return {
+        "company": {"name": name, "city": "Austin"},
+        "user": {"email": email, "password": PASSWORD, "first_name": "Delta", "language": "fr"},
+        **extra,
+    }
 
 
 def counts():
-    return (Company.objects.count(), OrganizationUnit.objects.count(), Position.objects.count(),
-            User.objects.count())
+    return (Company.objects.count(), OrganizationUnit.objects.count(), Position.objects.count(), User.objects.count())
 
 
 @pytest.mark.django_db
@@ -51,7 +53,11 @@ def test_post_creates_the_four_objects(anon_client, guardian):
     assert position["title"] == "Administrator" and position["level"] == 0
     assert (position["organization_unit_id"], position["company_id"]) == (unit["id"], company["id"])
     assert (user["position_id"], user["company_id"], user["email"], user["language"]) == (
-        position["id"], company["id"], "admin@initech.test", "fr")
+        position["id"],
+        company["id"],
+        "admin@initech.test",
+        "fr",
+    )
     assert "password" not in user
     assert set(user) >= {"is_active", "is_verified", "last_password_change", "created_at"}
     assert counts() == (1, 1, 1, 1)
@@ -75,8 +81,11 @@ def test_the_created_admin_can_use_the_api(anon_client, token_client):
 def test_post_again_is_403_and_changes_nothing(anon_client):
     assert anon_client.post("/init-db", body(), format="json").status_code == 201
     before = counts()
-    assert_error(anon_client.post("/init-db", body(name="Other", email="x@other.test"), format="json"), 403,
-                 "Identity already initialized")
+    assert_error(
+        anon_client.post("/init-db", body(name="Other", email="x@other.test"), format="json"),
+        403,
+        "Identity already initialized",
+    )
     assert counts() == before
 
 
@@ -93,13 +102,19 @@ def test_initialized_is_checked_before_the_body(anon_client, company_a, payload)
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "payload",
-    [{}, [], {"company": {"name": "Initech"}}, {"user": {"email": "a@b.test", "password": PASSWORD}},
-     {"company": "Initech", "user": {"email": "a@b.test", "password": PASSWORD}},
-     {"company": {"name": "Initech"}, "user": None}],
+    [
+        {},
+        [],
+        {"company": {"name": "Initech"}},
+        {"user": {"email": "a@b.test", "password": PASSWORD}},
+        {"company": "Initech", "user": {"email": "a@b.test", "password": PASSWORD}},
+        {"company": {"name": "Initech"}, "user": None},
+    ],
 )
 def test_missing_objects_are_400(anon_client, payload):
-    body_ = assert_error(anon_client.post("/init-db", payload, format="json"), 400,
-                         "'company' and 'user' data are required.")
+    body_ = assert_error(
+        anon_client.post("/init-db", payload, format="json"), 400, "'company' and 'user' data are required."
+    )
     assert "errors" not in body_
     assert counts() == (0, 0, 0, 0)
 
@@ -107,19 +122,24 @@ def test_missing_objects_are_400(anon_client, payload):
 @pytest.mark.django_db
 def test_company_errors_come_first_under_their_own_names(anon_client):
     payload = {"company": {"website": "nope"}, "user": {"email": "bad", "password": "x"}}
-    response_body = assert_error(anon_client.post("/init-db", payload, format="json"), 400, "Validation error",
-                                 fields=("name", "website"))
+    response_body = assert_error(
+        anon_client.post("/init-db", payload, format="json"), 400, "Validation error", fields=("name", "website")
+    )
     assert set(response_body["errors"]) == {"name", "website"}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "user, field",
-    [({"password": PASSWORD}, "email"), ({"email": "bad", "password": PASSWORD}, "email"),
-     ({"email": "a@b.test"}, "password"), ({"email": "a@b.test", "password": "short"}, "password"),
-     ({"email": "a@b.test", "password": PASSWORD, "language": "xx"}, "language"),
-     ({"email": "a@b.test", "password": PASSWORD, "position_id": None}, "position_id"),
-     ({"email": "a@b.test", "password": PASSWORD, "is_staff": True}, "is_staff")],
+    [
+        ({"password": PASSWORD}, "email"),
+        ({"email": "bad", "password": PASSWORD}, "email"),
+        ({"email": "a@b.test"}, "password"),
+        ({"email": "a@b.test", "password": "short"}, "password"),
+        ({"email": "a@b.test", "password": PASSWORD, "language": "xx"}, "language"),
+        ({"email": "a@b.test", "password": PASSWORD, "position_id": None}, "position_id"),
+        ({"email": "a@b.test", "password": PASSWORD, "is_staff": True}, "is_staff"),
+    ],
 )
 def test_user_errors_under_their_own_names_and_nothing_is_kept(anon_client, user, field):
     payload = {"company": {"name": "Initech"}, "user": user}
@@ -156,8 +176,9 @@ def test_concurrent_calls_have_exactly_one_winner():
         try:
             client = APIClient()
             barrier.wait(timeout=10)
-            response = client.post("/init-db", body(name=f"Tenant {index}", email=f"admin{index}@t.test"),
-                                   format="json")
+            response = client.post(
+                "/init-db", body(name=f"Tenant {index}", email=f"admin{index}@t.test"), format="json"
+            )
             if response.status_code != 201:
                 assert_error(response, 403, "Identity already initialized")
             with lock:

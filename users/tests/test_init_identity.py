@@ -37,13 +37,21 @@ def run(*args) -> str:
 
 
 def counts():
-    return (Company.objects.count(), OrganizationUnit.objects.count(), Position.objects.count(),
-            User.objects.count())
+    return (Company.objects.count(), OrganizationUnit.objects.count(), Position.objects.count(), User.objects.count())
 
 
 def test_creates_the_tenant_from_flags():
-    output = run(*FLAGS, "--first-name", "Delta", "--last-name", "Tester", "--language", "fr",
-                 "--company-description", "Software")
+    output = run(
+        *FLAGS,
+        "--first-name",
+        "Delta",
+        "--last-name",
+        "Tester",
+        "--language",
+        "fr",
+        "--company-description",
+        "Software",
+    )
     assert "Initech" in output and "admin@initech.test" in output
     user = User.objects.get(email="admin@initech.test")
     assert (user.first_name, user.last_name, user.language) == ("Delta", "Tester", "fr")
@@ -75,10 +83,14 @@ def test_adds_a_further_tenant_on_an_initialised_database(user_a, company_a):
 @pytest.mark.parametrize(
     "args, text",
     [
-        (["--company-name", "Other", "--admin-email", "ALPHA@acme.test", "--admin-password", PASSWORD],
-         "Email already exists."),
-        (["--company-name", "ACME", "--admin-email", "new@acme.test", "--admin-password", PASSWORD],
-         "Name already exists."),
+        (
+            ["--company-name", "Other", "--admin-email", "ALPHA@acme.test", "--admin-password", PASSWORD],
+            "Email already exists.",
+        ),
+        (
+            ["--company-name", "ACME", "--admin-email", "new@acme.test", "--admin-password", PASSWORD],
+            "Name already exists.",
+        ),
         (["--company-name", "Other", "--admin-email", "new@acme.test", "--admin-password", "short"], "password"),
         (["--company-name", "Other", "--admin-email", "not-an-email", "--admin-password", PASSWORD], "email"),
         (["--company-name", "x" * 101, "--admin-email", "new@acme.test", "--admin-password", PASSWORD], "name"),

@@ -76,8 +76,10 @@ def test_client_ip_behind_trusted_proxies(settings):
 def test_client_ip_reads_comma_separated_setting_and_groups_ipv6(settings):
     assert ip_of(settings, "10.1.2.3", "198.51.100.1", ["10.0.0.0/8, 172.16.0.0/12"]) == "198.51.100.1"
     settings.RATELIMIT_TRUSTED_PROXIES = "10.0.0.0/8,172.16.0.0/12"
-    assert ratelimit.client_ip(RequestFactory().get("/", REMOTE_ADDR="172.16.0.9",
-                                                    HTTP_X_FORWARDED_FOR="198.51.100.9")) == "198.51.100.9"
+    assert (
+        ratelimit.client_ip(RequestFactory().get("/", REMOTE_ADDR="172.16.0.9", HTTP_X_FORWARDED_FOR="198.51.100.9"))
+        == "198.51.100.9"
+    )
     assert ip_of(settings, "2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::"
 
 
@@ -112,8 +114,7 @@ def test_verify_password_limit_comes_after_405(anon_client, user_a, settings):
     assert_error(anon_client.get("/verify_password"), 405)
 
 
-def test_verify_password_with_internal_token_is_limited_per_email(anon_client, user_a, settings, make_user,
-                                                                   company_a):
+def test_verify_password_with_internal_token_is_limited_per_email(anon_client, user_a, settings, make_user, company_a):
     settings.INTERNAL_AUTH_TOKEN = INTERNAL
     settings.RATELIMIT_VERIFY_PASSWORD = "1/h"
     settings.RATELIMIT_VERIFY_PASSWORD_EMAIL = "2/h"
@@ -164,8 +165,7 @@ def test_reset_request_is_limited_per_ip(anon_client, settings):
     assert reset_request(anon_client, "b@acme.test").status_code == 200
     assert_429(reset_request(anon_client, "c@acme.test"), "127.0.0.1")
     # Bad bodies count against the IP too.
-    assert_429(anon_client.post("/users/password-reset/request", "{bad", content_type="application/json"),
-               "127.0.0.1")
+    assert_429(anon_client.post("/users/password-reset/request", "{bad", content_type="application/json"), "127.0.0.1")
 
 
 def test_reset_request_is_limited_per_email(anon_client, settings):
@@ -238,8 +238,12 @@ def test_invalid_trusted_proxy_entries_are_ignored(settings, caplog):
 def test_unreachable_cache_is_503(anon_client, user_a, settings):
     from identity.testing.smtp import free_port
 
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    }
     assert_error(verify(anon_client, user_a.email), 503, "Rate limit store unavailable")
 
 

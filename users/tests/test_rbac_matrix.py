@@ -22,12 +22,19 @@ class TestRoleEndpoints(ContractMatrix):
 @pytest.fixture(autouse=True)
 def _guardian_store(guardian, directory_a):
     """Company A's user holds assignment ASSIGNMENT_ID of role `role-1`; `role-new` is free to assign."""
-    guardian.roles.update({
-        "role-1": {"id": "role-1", "name": "Viewer", "description": None, "company_id": None},
-        "role-new": {"id": "role-new", "name": "Editor", "description": None, "company_id": directory_a["company"]},
-    })
-    guardian.user_roles[ASSIGNMENT_ID] = {"id": ASSIGNMENT_ID, "user_id": directory_a["user"], "role_id": "role-1",
-                                          "created_at": "2026-01-01T00:00:00Z"}
+    guardian.roles.update(
+        {
+            "role-1": {"id": "role-1", "name": "Viewer", "description": None, "company_id": None},
+            "role-new": {"id": "role-new", "name": "Editor", "description": None, "company_id": directory_a["company"]},
+        }
+    )
+    guardian.user_roles[ASSIGNMENT_ID] = {
+        "id": ASSIGNMENT_ID,
+        "user_id": directory_a["user"],
+        "role_id": "role-1",
+        "created_at": "2026-01-01T00:00:00Z",
+    }
     guardian.role_policies["role-1"] = [{"id": "pol-1", "name": "read"}]
-    guardian.policy_permissions["pol-1"] = [{"id": "perm-1", "service": "identity", "resource_name": "user",
-                                             "operation": "READ", "description": None}]
+    guardian.policy_permissions["pol-1"] = [
+        {"id": "perm-1", "service": "identity", "resource_name": "user", "operation": "READ", "description": None}
+    ]

@@ -10,8 +10,12 @@ pytestmark = pytest.mark.django_db
 def give_roles(guardian, user, *role_ids: str):
     for number, role_id in enumerate(role_ids):
         guardian.roles[role_id] = {"id": role_id, "name": role_id, "description": None, "company_id": None}
-        guardian.user_roles[f"ur-{role_id}"] = {"id": f"ur-{role_id}", "user_id": str(user.pk), "role_id": role_id,
-                                                "created_at": f"2026-01-0{number + 1}T00:00:00Z"}
+        guardian.user_roles[f"ur-{role_id}"] = {
+            "id": f"ur-{role_id}",
+            "user_id": str(user.pk),
+            "role_id": role_id,
+            "created_at": f"2026-01-0{number + 1}T00:00:00Z",
+        }
 
 
 def policy(policy_id: str) -> dict:
@@ -19,8 +23,13 @@ def policy(policy_id: str) -> dict:
 
 
 def permission(permission_id: str, description: str = "") -> dict:
-    return {"id": permission_id, "service": "identity", "resource_name": "user", "operation": "READ",
-            "description": description}
+    return {
+        "id": permission_id,
+        "service": "identity",
+        "resource_name": "user",
+        "operation": "READ",
+        "description": description,
+    }
 
 
 # --- GET /users/{user_id}/policies -------------------------------------------------------------------------------

@@ -13,13 +13,25 @@ pytestmark = pytest.mark.django_db
 
 
 def role(role_id: str, company_id=None, name: str = "Viewer") -> dict:
-    return {"id": role_id, "name": name, "description": f"{name} role", "company_id": company_id,
-            "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-02T00:00:00Z"}
+    return {
+        "id": role_id,
+        "name": name,
+        "description": f"{name} role",
+        "company_id": company_id,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-02T00:00:00Z",
+    }
 
 
 def assign(guardian, assignment_id: str, user, role_id: str) -> dict:
-    assignment = {"id": assignment_id, "user_id": str(user.pk), "role_id": role_id, "company_id": None,
-                  "created_at": "2026-03-04T05:06:07Z", "updated_at": None}
+    assignment = {
+        "id": assignment_id,
+        "user_id": str(user.pk),
+        "role_id": role_id,
+        "company_id": None,
+        "created_at": "2026-03-04T05:06:07Z",
+        "updated_at": None,
+    }
     guardian.user_roles[assignment_id] = assignment
     return assignment
 
@@ -38,12 +50,24 @@ def test_roles_list_gives_each_assignment_with_guardian_role(client_a, guardian,
     response = client_a.get(roles_url(user_a))
 
     assert response.status_code == 200, response.content
-    assert response.json() == {"roles": [
-        {"id": ASSIGNMENT_ID, "user_id": str(user_a.pk), "role_id": "r1", "role": guardian.roles["r1"],
-         "created_at": "2026-03-04T05:06:07Z"},
-        {"id": SECOND_ASSIGNMENT_ID, "user_id": str(user_a.pk), "role_id": "r2", "role": guardian.roles["r2"],
-         "created_at": "2026-03-04T05:06:07Z"},
-    ]}
+    assert response.json() == {
+        "roles": [
+            {
+                "id": ASSIGNMENT_ID,
+                "user_id": str(user_a.pk),
+                "role_id": "r1",
+                "role": guardian.roles["r1"],
+                "created_at": "2026-03-04T05:06:07Z",
+            },
+            {
+                "id": SECOND_ASSIGNMENT_ID,
+                "user_id": str(user_a.pk),
+                "role_id": "r2",
+                "role": guardian.roles["r2"],
+                "created_at": "2026-03-04T05:06:07Z",
+            },
+        ]
+    }
 
 
 def test_roles_list_unknown_role_becomes_placeholder(client_a, guardian, user_a):
@@ -53,7 +77,11 @@ def test_roles_list_unknown_role_becomes_placeholder(client_a, guardian, user_a)
 
     assert response.status_code == 200
     assert response.json()["roles"][0]["role"] == {
-        "id": "gone", "name": "Unknown Role (gone)", "description": "Role not found in Guardian", "company_id": None}
+        "id": "gone",
+        "name": "Unknown Role (gone)",
+        "description": "Role not found in Guardian",
+        "company_id": None,
+    }
 
 
 @pytest.mark.parametrize("wrapped", [True, False], ids=["wrapped", "list"])
@@ -83,10 +111,15 @@ def test_roles_list_reads_each_role_once_and_forwards_the_cookie(client_a, guard
 
 def test_roles_list_drops_assignments_of_other_users(client_a, guardian, user_a):
     guardian.roles["r1"] = role("r1")
-    guardian.answers[("GET", "/user-roles")] = (200, {"roles": [
-        {"id": ASSIGNMENT_ID, "user_id": str(user_a.pk).upper(), "role_id": "r1"},
-        {"id": OTHER_USERS_ASSIGNMENT_ID, "user_id": str(uuid.uuid4()), "role_id": "r1"},
-    ]})
+    guardian.answers[("GET", "/user-roles")] = (
+        200,
+        {
+            "roles": [
+                {"id": ASSIGNMENT_ID, "user_id": str(user_a.pk).upper(), "role_id": "r1"},
+                {"id": OTHER_USERS_ASSIGNMENT_ID, "user_id": str(uuid.uuid4()), "role_id": "r1"},
+            ]
+        },
+    )
 
     response = client_a.get(roles_url(user_a))
 
@@ -120,8 +153,9 @@ def test_roles_list_guardian_failure_is_503(client_a, guardian, user_a, settings
     assert_error(client_a.get(roles_url(user_a)), 503, "Authorization service unavailable")
 
 
-@pytest.mark.parametrize("answer", [(500, {"error": "boom"}), (200, "not json"), (200, ["not", "an", "object"]),
-                                    (400, {"error": "bad"})])
+@pytest.mark.parametrize(
+    "answer", [(500, {"error": "boom"}), (200, "not json"), (200, ["not", "an", "object"]), (400, {"error": "bad"})]
+)
 def test_roles_list_role_lookup_failure_is_503(client_a, guardian, user_a, answer):
     assign(guardian, ASSIGNMENT_ID, user_a, "r1")
     guardian.answers[("GET", "/roles/r1")] = answer
@@ -211,8 +245,9 @@ def test_assign_role_without_role_id_is_400(client_a, guardian, user_a, body):
 
 def test_assign_role_with_unknown_field_is_400(client_a, guardian, user_a):
     guardian.roles["r1"] = role("r1")
-    assert_error(client_a.post(roles_url(user_a), {"role_id": "r1", "scope": "all"}), 400, "Validation error",
-                 fields=("scope",))
+    assert_error(
+        client_a.post(roles_url(user_a), {"role_id": "r1", "scope": "all"}), 400, "Validation error", fields=("scope",)
+    )
     assert guardian.lookups() == []
 
 
@@ -320,7 +355,9 @@ def test_delete_user_role_removes_the_assignment(client_a, guardian, user_a):
     assert response.status_code == 204
     assert guardian.user_roles == {}
     assert [(call.method, call.path) for call in guardian.lookups()] == [
-        ("GET", f"/user-roles/{ASSIGNMENT_ID}"), ("DELETE", f"/user-roles/{ASSIGNMENT_ID}")]
+        ("GET", f"/user-roles/{ASSIGNMENT_ID}"),
+        ("DELETE", f"/user-roles/{ASSIGNMENT_ID}"),
+    ]
     assert all(call.cookie_token == client_a.raw_token for call in guardian.lookups())
 
 
@@ -372,16 +409,20 @@ def test_roles_head_uses_the_list_check(client_a, guardian, user_a):
 
 
 # --- deadlines ---------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("method, suffix, body", [
-    ("get", "/roles", None),
-    ("post", "/roles", {"role_id": "r1"}),
-    ("get", "/roles/0e5a1c1e-0000-4000-8000-000000000001", None),
-    ("delete", "/roles/0e5a1c1e-0000-4000-8000-000000000001", None),
-    ("get", "/policies", None),
-    ("get", "/permissions", None),
-])
-def test_trickling_guardian_lookups_are_503_within_the_timeout(client_a, guardian, user_a, settings, method, suffix,
-                                                               body):
+@pytest.mark.parametrize(
+    "method, suffix, body",
+    [
+        ("get", "/roles", None),
+        ("post", "/roles", {"role_id": "r1"}),
+        ("get", "/roles/0e5a1c1e-0000-4000-8000-000000000001", None),
+        ("delete", "/roles/0e5a1c1e-0000-4000-8000-000000000001", None),
+        ("get", "/policies", None),
+        ("get", "/permissions", None),
+    ],
+)
+def test_trickling_guardian_lookups_are_503_within_the_timeout(
+    client_a, guardian, user_a, settings, method, suffix, body
+):
     """The access check answers at once; each look-up's bytes come within the timeout, its whole answer long
     after it."""
     settings.GUARDIAN_SERVICE_TIMEOUT = 0.5

@@ -29,8 +29,19 @@ def seed(*args, manifest_path=None) -> tuple[dict | None, str, str]:
 
 
 def test_seeds_a_new_company_and_writes_the_manifest(tmp_path):
-    manifest, output, _ = seed("--users", "120", "--units", "30", "--customers", "7", "--subcontractors", "4",
-                               "--company-name", "Seeded Ltd", manifest_path=tmp_path / "manifest.json")
+    manifest, output, _ = seed(
+        "--users",
+        "120",
+        "--units",
+        "30",
+        "--customers",
+        "7",
+        "--subcontractors",
+        "4",
+        "--company-name",
+        "Seeded Ltd",
+        manifest_path=tmp_path / "manifest.json",
+    )
     company = Company.objects.get(name="Seeded Ltd")
     assert "Seeded Ltd" in output
     assert manifest["format"] == MANIFEST_FORMAT
@@ -44,10 +55,16 @@ def test_seeds_a_new_company_and_writes_the_manifest(tmp_path):
     admin = User.objects.get(pk=manifest["admin_user_id"])
     assert admin.company_id == company.pk and admin.is_active
     assert admin.position.title == "Administrator"
-    assert set(manifest["customers"]) == {str(pk) for pk in Customer.objects.filter(company=company)
-                                          .values_list("pk", flat=True)} and len(manifest["customers"]) == 7
-    assert set(manifest["subcontractors"]) == {str(pk) for pk in Subcontractor.objects.filter(company=company)
-                                               .values_list("pk", flat=True)} and len(manifest["subcontractors"]) == 4
+    assert (
+        set(manifest["customers"])
+        == {str(pk) for pk in Customer.objects.filter(company=company).values_list("pk", flat=True)}
+        and len(manifest["customers"]) == 7
+    )
+    assert (
+        set(manifest["subcontractors"])
+        == {str(pk) for pk in Subcontractor.objects.filter(company=company).values_list("pk", flat=True)}
+        and len(manifest["subcontractors"]) == 4
+    )
 
 
 def test_the_unit_tree_has_several_levels_with_correct_paths(tmp_path):
@@ -91,8 +108,9 @@ def test_users_are_realistic_hold_positions_and_share_one_password_hash():
 
 
 def test_fills_an_existing_company_and_names_one_of_its_active_users(company_a, user_a, tmp_path):
-    manifest, _, _ = seed("--users", "20", "--units", "5", "--company", str(company_a.pk),
-                          manifest_path=tmp_path / "m.json")
+    manifest, _, _ = seed(
+        "--users", "20", "--units", "5", "--company", str(company_a.pk), manifest_path=tmp_path / "m.json"
+    )
     assert manifest["company_id"] == str(company_a.pk)
     assert manifest["admin_user_id"] == str(user_a.pk)
     assert User.objects.filter(company=company_a).count() == 21
@@ -102,10 +120,12 @@ def test_fills_an_existing_company_and_names_one_of_its_active_users(company_a, 
 
 
 def test_a_second_run_adds_rows_with_fresh_emails(company_a, tmp_path):
-    first, _, _ = seed("--users", "30", "--company", str(company_a.pk), "--subcontractors", "3",
-                       manifest_path=tmp_path / "1.json")
-    second, _, _ = seed("--users", "30", "--company", str(company_a.pk), "--subcontractors", "3",
-                        manifest_path=tmp_path / "2.json")
+    first, _, _ = seed(
+        "--users", "30", "--company", str(company_a.pk), "--subcontractors", "3", manifest_path=tmp_path / "1.json"
+    )
+    second, _, _ = seed(
+        "--users", "30", "--company", str(company_a.pk), "--subcontractors", "3", manifest_path=tmp_path / "2.json"
+    )
     assert User.objects.filter(company=company_a).count() == 60
     assert Subcontractor.objects.filter(company=company_a).count() == 6
     emails = [row["email"].lower() for row in first["users"] + second["users"]]
@@ -116,8 +136,9 @@ def test_a_second_run_adds_rows_with_fresh_emails(company_a, tmp_path):
 def test_rows_are_written_in_batches():
     with CaptureQueriesContext(connection) as queries:
         seed("--users", "25", "--units", "3", "--batch-size", "10", "--company-name", "Batches")
-    user_inserts = [query for query in queries.captured_queries
-                    if query["sql"].startswith(f'INSERT INTO "{User._meta.db_table}"')]
+    user_inserts = [
+        query for query in queries.captured_queries if query["sql"].startswith(f'INSERT INTO "{User._meta.db_table}"')
+    ]
     assert len(user_inserts) == 1 + 3  # the bootstrap's admin, then 24 users in batches of 10
     assert User.objects.filter(company__name="Batches").count() == 25
 
@@ -129,13 +150,16 @@ def test_progress_goes_to_stderr_as_plain_lines_without_a_terminal():
     assert "users:" not in output
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--users", "5", "--company", "not-a-uuid"], "--company must be a company id"),
-    (["--users", "5", "--company", "00000000-0000-4000-8000-000000000000"], "Company not found"),
-    (["--users", "5", "--password", "123"], "password"),
-    (["--users", "0"], "users"),
-    (["--users", "5", "--company-name", "Acme"], "name"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--users", "5", "--company", "not-a-uuid"], "--company must be a company id"),
+        (["--users", "5", "--company", "00000000-0000-4000-8000-000000000000"], "Company not found"),
+        (["--users", "5", "--password", "123"], "password"),
+        (["--users", "0"], "users"),
+        (["--users", "5", "--company-name", "Acme"], "name"),
+    ],
+)
 def test_refuses_bad_input_with_a_clear_error(company_a, args, message):
     before = (Company.objects.count(), User.objects.count())
     with pytest.raises(CommandError, match=message):
@@ -155,8 +179,19 @@ def test_the_company_option_and_the_name_option_exclude_each_other(company_a):
 
 
 def test_every_seeded_row_has_its_create_event_from_the_command(tmp_path):
-    manifest, _, _ = seed("--users", "30", "--units", "5", "--customers", "3", "--subcontractors", "2",
-                          "--company-name", "Audited Ltd", manifest_path=tmp_path / "manifest.json")
+    manifest, _, _ = seed(
+        "--users",
+        "30",
+        "--units",
+        "5",
+        "--customers",
+        "3",
+        "--subcontractors",
+        "2",
+        "--company-name",
+        "Audited Ltd",
+        manifest_path=tmp_path / "manifest.json",
+    )
     events = AuditEvent.objects.filter(company_id=manifest["company_id"])
     assert {event.source for event in events} == {"command"}
     by_action = {}

@@ -17,12 +17,31 @@ def people(company_a, user_a, directory_a):
     """Company A: alpha (the caller) and three more users, two of them holding the directory's position."""
     position = directory_a["position"]
     make = User.objects.create_user
-    make(email="zeta@acme.test", password="x-Passw0rd!", company=company_a, first_name="Zeta", last_name="Accounts",
-         language="fr", position_id=position)
-    make(email="mu@acme.test", password="x-Passw0rd!", company=company_a, first_name="Mu", last_name="Warehouse",
-         is_active=False, position_id=position)
-    make(email="upsilon_m@acme.test", password="x-Passw0rd!", company=company_a, first_name="Upsilon",
-         last_name="50% Off")
+    make(
+        email="zeta@acme.test",
+        password="x-Passw0rd!",
+        company=company_a,
+        first_name="Zeta",
+        last_name="Accounts",
+        language="fr",
+        position_id=position,
+    )
+    make(
+        email="mu@acme.test",
+        password="x-Passw0rd!",
+        company=company_a,
+        first_name="Mu",
+        last_name="Warehouse",
+        is_active=False,
+        position_id=position,
+    )
+    make(
+        email="upsilon_m@acme.test",
+        password="x-Passw0rd!",
+        company=company_a,
+        first_name="Upsilon",
+        last_name="50% Off",
+    )
     return position
 
 
@@ -39,9 +58,17 @@ def test_list_is_scoped_to_the_callers_company(client_a, people, user_b):
 def test_sort_and_order(client_a, people):
     assert emails(client_a) == ["alpha@acme.test", "zeta@acme.test", "mu@acme.test", "upsilon_m@acme.test"]
     assert emails(client_a, "?sort=created_at&order=DESC") == [
-        "upsilon_m@acme.test", "mu@acme.test", "zeta@acme.test", "alpha@acme.test"]
+        "upsilon_m@acme.test",
+        "mu@acme.test",
+        "zeta@acme.test",
+        "alpha@acme.test",
+    ]
     assert emails(client_a, "?sort=last_name") == [
-        "upsilon_m@acme.test", "zeta@acme.test", "alpha@acme.test", "mu@acme.test"]
+        "upsilon_m@acme.test",
+        "zeta@acme.test",
+        "alpha@acme.test",
+        "mu@acme.test",
+    ]
     assert emails(client_a, "?sort=password") == emails(client_a)  # unknown → created_at
     assert emails(client_a, "?sort=updated_at&order=desc")[0] == "upsilon_m@acme.test"
 
@@ -96,8 +123,7 @@ def test_id_in_and_pagination(client_a, people):
     assert [row["id"] for row in body["data"]] == ids[1:3]
     page = client_a.get("/users?limit=3&page=2").json()
     assert [row["id"] for row in page["data"]] == ids[3:]
-    assert page["pagination"] == {"page": 2, "limit": 3, "total": 4, "pages": 2, "has_next": False,
-                                  "has_prev": True}
+    assert page["pagination"] == {"page": 2, "limit": 3, "total": 4, "pages": 2, "has_next": False, "has_prev": True}
 
 
 def test_expand_position(client_a, people, directory_a):
@@ -105,8 +131,12 @@ def test_expand_position(client_a, people, directory_a):
     by_email = {row["email"]: row for row in rows}
     position = Position.objects.get(pk=directory_a["position"])
     assert by_email["zeta@acme.test"]["position"] == {
-        "id": str(position.pk), "title": "Engineer", "description": None, "level": None,
-        "organization_unit_id": str(position.organization_unit_id)}
+        "id": str(position.pk),
+        "title": "Engineer",
+        "description": None,
+        "level": None,
+        "organization_unit_id": str(position.organization_unit_id),
+    }
     assert by_email["alpha@acme.test"]["position"] is None
     assert "position" not in client_a.get("/users").json()["data"][0]
 
@@ -117,18 +147,27 @@ def test_expand_on_the_by_id_read(client_a, people, directory_a):
     assert body["position"]["id"] == directory_a["position"]
     assert "position" not in client_a.get(f"/users/{zeta.pk}").json()
     # expand is for GET only
-    assert "position" not in client_a.patch(f"/users/{zeta.pk}?expand=position", {"first_name": "Z"},
-                                            format="json").json()
+    assert (
+        "position" not in client_a.patch(f"/users/{zeta.pk}?expand=position", {"first_name": "Z"}, format="json").json()
+    )
 
 
 @pytest.fixture
 def many_users(company_a, user_a, directory_a):
     position = directory_a["position"]
-    User.objects.bulk_create([
-        User(company=company_a, email=f"user{i:04}@acme.test", password="!", first_name="U", last_name=f"{i:04}",
-             position_id=position if i % 2 else None)
-        for i in range(1100)
-    ])
+    User.objects.bulk_create(
+        [
+            User(
+                company=company_a,
+                email=f"user{i:04}@acme.test",
+                password="!",
+                first_name="U",
+                last_name=f"{i:04}",
+                position_id=position if i % 2 else None,
+            )
+            for i in range(1100)
+        ]
+    )
 
 
 @pytest.mark.parametrize("query", ["", "&expand=position", "&sort=last_name&order=desc&is_active=true"])
@@ -141,7 +180,8 @@ def test_list_of_1000_uses_a_constant_number_of_queries(client_a, many_users, dj
     if "expand" in query:  # each row's position is the one the user holds (every other user holds one)
         held = dict(User.objects.filter(pk__in=[row["id"] for row in data]).values_list("pk", "position_id"))
         assert {row["id"]: row["position"] and row["position"]["id"] for row in data} == {
-            str(pk): position_id and str(position_id) for pk, position_id in held.items()}
+            str(pk): position_id and str(position_id) for pk, position_id in held.items()
+        }
 
 
 def test_position_users_lists_the_holders_by_email(client_a, people, directory_a, user_b):
@@ -150,15 +190,32 @@ def test_position_users_lists_the_holders_by_email(client_a, people, directory_a
     body = response.json()
     assert isinstance(body, list)
     assert [row["email"] for row in body] == ["mu@acme.test", "zeta@acme.test"]
-    assert set(body[0]) == {"id", "email", "first_name", "last_name", "language", "phone_number", "avatar_file_id",
-                            "has_avatar", "is_active", "is_verified", "last_login_at", "position_id", "company_id",
-                            "password_reset_required", "last_password_change", "created_at", "updated_at"}
+    assert set(body[0]) == {
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "language",
+        "phone_number",
+        "avatar_file_id",
+        "has_avatar",
+        "is_active",
+        "is_verified",
+        "last_login_at",
+        "position_id",
+        "company_id",
+        "password_reset_required",
+        "last_password_change",
+        "created_at",
+        "updated_at",
+    }
 
 
 def test_position_users_ordered_by_email(client_a, company_a, directory_a):
     for email in ("c@acme.test", "a@acme.test", "b@acme.test"):
-        User.objects.create_user(email=email, password="x-Passw0rd!", company=company_a,
-                                 position_id=directory_a["position"])
+        User.objects.create_user(
+            email=email, password="x-Passw0rd!", company=company_a, position_id=directory_a["position"]
+        )
     body = client_a.get(f"/positions/{directory_a['position']}/users/").json()
     assert [row["email"] for row in body] == ["a@acme.test", "b@acme.test", "c@acme.test"]
 

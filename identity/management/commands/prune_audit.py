@@ -17,8 +17,7 @@ class Command(IdentityCommand):
     help = "Deletes audit events older than N days (default AUDIT_RETENTION_DAYS), in batches, and prints how many."
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than-days", type=int, default=None,
-                            help="Default: AUDIT_RETENTION_DAYS (365).")
+        parser.add_argument("--older-than-days", type=int, default=None, help="Default: AUDIT_RETENTION_DAYS (365).")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
 
     def handle(self, *args, **options):
@@ -33,8 +32,11 @@ class Command(IdentityCommand):
         while True:
             # One short transaction per batch: the table is never locked for long and progress survives a stop.
             with transaction.atomic():
-                ids = list(AuditEvent.objects.filter(created_at__lt=cutoff).order_by("created_at")
-                           .values_list("pk", flat=True)[: options["batch_size"]])
+                ids = list(
+                    AuditEvent.objects.filter(created_at__lt=cutoff)
+                    .order_by("created_at")
+                    .values_list("pk", flat=True)[: options["batch_size"]]
+                )
                 if not ids:
                     break
                 deleted += AuditEvent.objects.filter(pk__in=ids)._raw_delete(AuditEvent.objects.db)

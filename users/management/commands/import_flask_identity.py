@@ -22,9 +22,12 @@ class Command(IdentityCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--database-url", required=True,
-                            help="the Flask service's database: postgres://user:password@host:5432/name, "
-                                 "postgresql://…, or sqlite:///path/to/file.db")
+        parser.add_argument(
+            "--database-url",
+            required=True,
+            help="the Flask service's database: postgres://user:password@host:5432/name, "
+            "postgresql://…, or sqlite:///path/to/file.db",
+        )
         parser.add_argument("--dry-run", action="store_true", help="read and report, write nothing")
         parser.add_argument("--company", help="import only this company of the source (its id)")
 

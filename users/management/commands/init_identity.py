@@ -11,8 +11,8 @@ from rest_framework.exceptions import ValidationError
 from identity.exception_handler import normalise_errors
 from identity.exceptions import DomainError
 from identity.management.base import IdentityCommand
-from users.services import accounts
 from users.api.serializers import bootstrap_representation, validate_bootstrap
+from users.services import accounts
 
 # option -> (object, field, prompt); None prompt = optional, never asked
 OPTIONS = {
@@ -42,8 +42,11 @@ class Command(IdentityCommand):
         parser.add_argument("--last-name")
         parser.add_argument("--language", choices=["en", "fr"])
         parser.add_argument("--json", action="store_true", help="Print the four created objects as JSON.")
-        parser.add_argument("--superuser", action="store_true",
-                            help="Make the first admin staff and superuser: it can then sign in to /admin/.")
+        parser.add_argument(
+            "--superuser",
+            action="store_true",
+            help="Make the first admin staff and superuser: it can then sign in to /admin/.",
+        )
 
     def handle(self, *args, **options):
         body = {"company": {}, "user": {}}
@@ -58,8 +61,9 @@ class Command(IdentityCommand):
             with transaction.atomic():
                 result = accounts.tenant_bootstrap(company_data=company_data, user_data=user_data)
                 if options["superuser"]:
-                    accounts.user_update(user=result.user, data={},
-                                         staff_flags={"is_staff": True, "is_superuser": True})
+                    accounts.user_update(
+                        user=result.user, data={}, staff_flags={"is_staff": True, "is_superuser": True}
+                    )
         except ValidationError as exc:
             raise CommandError(_describe("Invalid input", normalise_errors(exc.detail))) from None
         except DomainError as exc:
@@ -69,11 +73,14 @@ class Command(IdentityCommand):
             self.stdout.write(json.dumps(bootstrap_representation(result), indent=2))
             return
         admin_kind = "superuser" if options["superuser"] else "admin"
-        self.stdout.write(self.style.SUCCESS(
-            f"Created company '{result.company.name}' ({result.company.pk}), unit "
-            f"'{result.organization_unit.name}' ({result.organization_unit.pk}), position "
-            f"'{result.position.title}' ({result.position.pk}) and {admin_kind} {result.user.email} ({result.user.pk})."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created company '{result.company.name}' ({result.company.pk}), unit "
+                f"'{result.organization_unit.name}' ({result.organization_unit.pk}), position "
+                f"'{result.position.title}' ({result.position.pk}) and {admin_kind} {result.user.email} "
+                f"({result.user.pk})."
+            )
+        )
 
     def _ask(self, option: str, prompt: str) -> str:
         flag = "--" + option.replace("_", "-")

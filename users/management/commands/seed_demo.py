@@ -21,20 +21,29 @@ class Command(IdentityCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--users", type=int, required=True,
-                            help="users to create (including the first admin of a new company)")
-        parser.add_argument("--units", type=int, help="organization units, root included (default: users / 100, "
-                                                      "at least 1)")
+        parser.add_argument(
+            "--users", type=int, required=True, help="users to create (including the first admin of a new company)"
+        )
+        parser.add_argument(
+            "--units", type=int, help="organization units, root included (default: users / 100, at least 1)"
+        )
         parser.add_argument("--customers", type=int, help="customers (default: users / 100)")
         parser.add_argument("--subcontractors", type=int, help="subcontractors (default: users / 200)")
         target = parser.add_mutually_exclusive_group()
         target.add_argument("--company", help="id of an existing company to fill")
         target.add_argument("--company-name", help="name of the new company (default: 'Demo <tag>')")
-        parser.add_argument("--password", default=seeding.DEFAULT_PASSWORD,
-                            help=f"every seeded user's password (default {seeding.DEFAULT_PASSWORD!r})")
+        parser.add_argument(
+            "--password",
+            default=seeding.DEFAULT_PASSWORD,
+            help=f"every seeded user's password (default {seeding.DEFAULT_PASSWORD!r})",
+        )
         parser.add_argument("--manifest", help="write the benchmark manifest (identity-bench-manifest/1) here")
-        parser.add_argument("--batch-size", type=int, default=seeding.DEFAULT_BATCH_SIZE,
-                            help=f"rows per INSERT and per transaction (default {seeding.DEFAULT_BATCH_SIZE})")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=seeding.DEFAULT_BATCH_SIZE,
+            help=f"rows per INSERT and per transaction (default {seeding.DEFAULT_BATCH_SIZE})",
+        )
 
     def handle(self, *args, **options):
         users = options["users"]
@@ -58,8 +67,11 @@ class Command(IdentityCommand):
                 units=options["units"] if options["units"] is not None else max(1, users // 100),
                 customers=options["customers"] if options["customers"] is not None else users // 100,
                 subcontractors=options["subcontractors"] if options["subcontractors"] is not None else users // 200,
-                company_id=company_id, company_name=options["company_name"], password=options["password"],
-                batch_size=max(1, options["batch_size"]), task=progress.task,
+                company_id=company_id,
+                company_name=options["company_name"],
+                password=options["password"],
+                batch_size=max(1, options["batch_size"]),
+                task=progress.task,
             )
             if manifest_file is not None:
                 json.dump(result.manifest(), manifest_file)
