@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from companies import services
-from companies.api.serializers import CompanySerializer
+from companies.api.serializers import COMPANY_KEYS, CompanySerializer
 from companies.models import Company
 from identity.admin_base import CompanyScopedAdmin
 
@@ -15,21 +15,7 @@ class CompanyAdmin(CompanyScopedAdmin):
     list_filter = ("country", "has_logo", "created_at")
     search_fields = ("name", "description", "email")
     ordering = ("name", "id")
-    fields = (
-        "name",
-        "description",
-        "website",
-        "phone_number",
-        "email",
-        "address",
-        "postal_code",
-        "city",
-        "country",
-        "logo_file_id",
-        "has_logo",
-        "created_at",
-        "updated_at",
-    )
+    fields = tuple(key for key in COMPANY_KEYS if key != "id")  # the API representation, in its order
     readonly_fields = ("logo_file_id", "has_logo", "created_at", "updated_at")
 
     def has_add_permission(self, request):
