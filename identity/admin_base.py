@@ -16,6 +16,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models.base import ModelBase
 from django.http import Http404
+from rest_framework import serializers
 
 from identity.context import acting
 from identity.exceptions import DomainError
@@ -93,7 +94,7 @@ class ServiceForm(forms.ModelForm):
     policy, tree rules, uniqueness) comes back as a form error. The write happens during validation, inside the
     admin view's transaction, so nothing is kept when the view fails afterwards."""
 
-    serializer_class = None
+    serializer_class: type[serializers.Serializer] | None = None
     model_admin = None  # set by CompanyScopedAdmin.get_form
     request = None
 
@@ -105,6 +106,7 @@ class ServiceForm(forms.ModelForm):
         """The changed fields (every field on add) as the API names them: foreign keys as `<name>_id`."""
         payload = {}
         names = self.fields if self.adding else self.changed_data
+        assert self.serializer_class is not None, "CompanyScopedAdmin.get_form gives the form its serializer"
         api_fields = self.serializer_class().fields
         for name in names:
             value = self.cleaned_data.get(name)
@@ -154,7 +156,7 @@ class CompanyScopedAdmin(admin.ModelAdmin):
     `service_delete`, which the subclass implements with the app's services."""
 
     form = ServiceForm
-    serializer_class = None
+    serializer_class: type[serializers.Serializer] | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

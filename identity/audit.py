@@ -70,7 +70,7 @@ def created_fields(instance: models.Model) -> list[str]:
 
 def record_create(target: models.Model) -> AuditEvent:
     """`<object_type>.create` of a row just inserted, naming the fields it was given a non-null value."""
-    return record(f"{object_type_of(target)}.create", target=target, changed_fields=created_fields(target))
+    return _recorded(record(f"{object_type_of(target)}.create", target=target, changed_fields=created_fields(target)))
 
 
 def record_update(target: models.Model, before: Mapping) -> AuditEvent | None:
@@ -83,14 +83,14 @@ def record_update(target: models.Model, before: Mapping) -> AuditEvent | None:
 
 def record_delete(target: models.Model) -> AuditEvent:
     """`<object_type>.delete` of `target`, recorded before the row goes."""
-    return record(f"{object_type_of(target)}.delete", target=target)
+    return _recorded(record(f"{object_type_of(target)}.delete", target=target))
 
 
 def record_alone(action: str, *, target: models.Model) -> AuditEvent:
     """`record()` in a transaction of its own, for an event that changes no row of this service (an attempt
     refused before any write, a role assignment Guardian holds)."""
     with transaction.atomic():
-        return record(action, target=target)
+        return _recorded(record(action, target=target))
 
 
 def record(action: str, *, target: models.Model, changed_fields: Iterable[str] = ()) -> AuditEvent | None:
@@ -105,6 +105,12 @@ def record(action: str, *, target: models.Model, changed_fields: Iterable[str] =
     event = _event(action, target=target, changed_fields=changed_fields)
     if event is not None:
         event.save(force_insert=True)
+    return event
+
+
+def _recorded(event: AuditEvent | None) -> AuditEvent:
+    """The event `record` wrote for an action other than an `.update`, which always records one."""
+    assert event is not None, "only an .update that changed nothing records nothing"
     return event
 
 

@@ -36,7 +36,7 @@ def _token_backend(secret: str) -> TokenBackend:
 def decode_token(raw: str) -> dict:
     """Claims of a valid HS256 token signed with `JWT_SECRET`; raises AuthenticationFailed otherwise."""
     try:
-        claims = _token_backend(settings.JWT_SECRET).decode(raw)
+        claims = _token_backend(settings.JWT_SECRET).decode(raw)  # type: ignore[arg-type]  # hinted Token; takes str
     except TokenBackendError:
         raise exceptions.AuthenticationFailed(INVALID_TOKEN) from None
     if not isinstance(claims, dict):

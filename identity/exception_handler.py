@@ -31,7 +31,7 @@ _DRF_MESSAGES = {
 
 
 def envelope(message: str, errors: dict | None = None, **extra) -> dict:
-    body = {"message": message}
+    body: dict = {"message": message}
     if errors:
         body["errors"] = errors
     body.update(extra)

@@ -2,8 +2,9 @@
 tolerated, `""` null for nullable fields) and one statement of each output shape (`keys`)."""
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.datastructures import MultiValueDict
@@ -168,6 +169,9 @@ def _compile_representation(model, keys: tuple[str, ...]):
 # are added by `expand_representation`. (Comments, not a docstring: the schema would show it on every resource.)
 class KeyedSerializerMixin:
     keys: tuple[str, ...] = ()
+    # For the type checker only: `Meta` is the serializer's, `_represent` is compiled per class on first use.
+    Meta: ClassVar[Any]
+    _represent: ClassVar[Callable[[Any], dict]]
 
     @classmethod
     def represent(cls, obj) -> dict:

@@ -69,9 +69,10 @@ def org_unit_update(*, unit: OrganizationUnit, data: dict) -> OrganizationUnit:
         changed = []
         if "parent_id" in data:
             # Re-read after the lock: a concurrent move may have changed this unit's path.
-            unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
-            if unit is None:
+            current = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
+            if current is None:
                 raise NotFound(UNIT_NOT_FOUND)
+            unit = current
         before = audit.snapshot(unit)
         if "parent_id" in data and data["parent_id"] != unit.parent_id:
             _move(unit, data["parent_id"])
@@ -111,9 +112,10 @@ def org_unit_delete(*, unit: OrganizationUnit) -> None:
     A constant number of statements whatever the subtree's size. Raises NotFound when the unit vanished meanwhile.
     """
     with company_tree_locked(company_id=unit.company_id):
-        unit = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
-        if unit is None:
+        current = selectors.org_unit_get(company_id=unit.company_id, pk=unit.pk)
+        if current is None:
             raise NotFound(UNIT_NOT_FOUND)
+        unit = current
         audit.record_delete(unit)  # one event for the unit named, none for its descendants
         subtree = selectors.org_unit_subtree(unit=unit)
         # Positions first (their holders keep their account, with no position), then the units.

@@ -14,7 +14,7 @@ class PartnerAdmin(CompanyScopedAdmin):
     list_display = ("name", "company", "email", "contact_person", "phone_number", "has_logo", "created_at")
     list_filter = ("company", "has_logo", "created_at")
     list_select_related = ("company",)
-    search_fields = ("name", "email", "contact_person")
+    search_fields: tuple[str, ...] = ("name", "email", "contact_person")
     autocomplete_fields = ("company",)
     ordering = ("name", "id")
     readonly_fields = ("logo_file_id", "has_logo", "created_at", "updated_at")

@@ -1,6 +1,7 @@
 """The identity user (`AUTH_USER_MODEL`, email as username) and its password-reset codes."""
 
 import uuid
+from typing import Any, cast
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
@@ -16,11 +17,17 @@ from identity.uniqueness import register_constraint
 
 
 class Language(models.TextChoices):
-    EN = "en", "English"
-    FR = "fr", "French"
+    # Each member is its value, a str ("en"); without Django's stubs the type checker would take the (value,
+    # label) pair for the member, so the pair is cast (a no-op at runtime).
+    EN = cast(str, ("en", "English"))
+    FR = cast(str, ("fr", "French"))
 
 
-class UserManager(BaseUserManager.from_queryset(CompanyScopedQuerySet)):
+# A class built at runtime (the manager with the queryset's methods), which the type checker cannot follow.
+_UserManagerBase: Any = BaseUserManager.from_queryset(CompanyScopedQuerySet)
+
+
+class UserManager(_UserManagerBase):
     use_in_migrations = True
 
     def get_by_natural_key(self, username):

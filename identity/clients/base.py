@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import requests
 from django.conf import settings
@@ -104,8 +105,16 @@ class _Response(http.client.HTTPResponse):
         super().__init__(_ClampedSocket(sock), *args, **kwargs)
 
 
-class _Clamped:
-    response_class = _Response
+# `_Clamped` is mixed into urllib3's connections: the type checker takes it for one (its methods use the connection's
+# `sock` and `super()`), at runtime it stays a plain mixin.
+if TYPE_CHECKING:
+    _ConnectionBase = HTTPConnection
+else:
+    _ConnectionBase = object
+
+
+class _Clamped(_ConnectionBase):
+    response_class: type[http.client.HTTPResponse] = _Response
 
     def _new_conn(self):
         sock = super()._new_conn()

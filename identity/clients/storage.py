@@ -49,7 +49,7 @@ def upload(location, image, *, token: str | None) -> str:
     payload = reply.json_or_none()
     file_id = None
     if isinstance(payload, dict):
-        data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+        data = payload["data"] if isinstance(payload.get("data"), dict) else {}
         file_id = data.get("file_id") or payload.get("file_id")
     if not file_id:
         raise unavailable(SERVICE, "upload answered without a file id")

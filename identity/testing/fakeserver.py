@@ -75,6 +75,7 @@ class FakeServer:
 
     hang_seconds = 2.0
     trickle_seconds = 1.5
+    mode: str | None  # each fake's failure mode, given to `fault` (None: none)
 
     def fault(self, mode: str | None, request: FakeRequest, *, failure: tuple):
         """The outcome of an injected failure mode: `hang` (answer late), `drop` (no answer), `fail` (`failure`),

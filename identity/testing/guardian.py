@@ -14,11 +14,12 @@ class GuardianFake(FakeServer):
         super().__init__()
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         with getattr(self, "lock", threading.Lock()):
             self.calls: list[FakeRequest] = []
             self.mode = "grant"  # grant | deny | fail | hang | drop | invalid_json | trickle | deny_400
-            self.rules: dict[tuple[str, str], bool] = {}
+            # (resource_name, operation) → granted; looked up with the check-access body's values, None when absent.
+            self.rules: dict[tuple[str | None, str | None], bool] = {}
             self.reason = "Permission denied by policy"
             self.hang_seconds = 2.0
             self.trickle_seconds = 1.5
@@ -90,7 +91,7 @@ class GuardianFake(FakeServer):
     def _list(self, key: str, items: list):
         return {key: items} if self.wrap.get(key) else items
 
-    def _check_access(self, request: FakeRequest, mode: str):
+    def _check_access(self, request: FakeRequest, mode: str | None):
         body = request.json() or {}
         if request.cookie_token is None:
             return 401, {"access_granted": False, "reason": "Missing token"}, {}
@@ -124,13 +125,13 @@ class GuardianFake(FakeServer):
             self.user_roles[assignment["id"]] = assignment
             return 201, assignment, {}
         if len(parts) == 2 and parts[0] == "user-roles":
-            assignment = self.user_roles.get(parts[1])
-            if assignment is None:
+            held = self.user_roles.get(parts[1])
+            if held is None:
                 return 404, {"error": "Not found"}, {}
             if request.method == "DELETE":
                 del self.user_roles[parts[1]]
                 return 204, b"", {}
-            return 200, assignment, {}
+            return 200, held, {}
         if len(parts) == 2 and parts[0] == "roles":
             role = self.roles.get(parts[1])
             return (200, role, {}) if role else (404, {"error": "Not found"}, {})

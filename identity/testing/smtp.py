@@ -40,7 +40,7 @@ class _Collector:
 class SmtpSink:
     """Starts aiosmtpd on a free local port; `messages` holds every received message (parsed, newest last)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.hostname = "127.0.0.1"
         self.port = 0
         self.messages: list[EmailMessage] = []

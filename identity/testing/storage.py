@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
+from typing import cast
 
 import jwt
 from django.conf import settings
@@ -36,7 +37,8 @@ def parse_multipart(request: FakeRequest) -> tuple[dict, dict]:
         return fields, files
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        # A part that is not itself multipart decodes to bytes (the stubs also allow a Message).
+        payload = cast(bytes, part.get_payload(decode=True) or b"")
         if part.get_filename() is not None:
             files[name] = (part.get_filename(), payload, part.get_content_type())
         else:
@@ -50,7 +52,7 @@ class StorageFake(FakeServer):
         super().__init__()
         self.reset()
 
-    def reset(self):
+    def reset(self) -> None:
         with self.lock:
             self.calls: list[FakeRequest] = []
             self.objects: dict[str, StoredObject] = {}

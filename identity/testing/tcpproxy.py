@@ -4,6 +4,7 @@ and reopen, to play a database server that goes away and comes back."""
 import selectors
 import socket
 import threading
+from typing import cast
 
 
 class TcpProxy:
@@ -83,7 +84,7 @@ class TcpProxy:
             selector.register(upstream, selectors.EVENT_READ, client)
             while True:
                 for key, _ in selector.select(timeout=0.5):
-                    data = key.fileobj.recv(65536)
+                    data = cast(socket.socket, key.fileobj).recv(65536)  # only the two sockets are registered
                     if not data:
                         return
                     key.data.sendall(data)

@@ -128,6 +128,7 @@ class UserSerializer(KeyedSerializerMixin, StrictModelSerializer):
         try:
             image = files.validate_image(upload, field="avatar")
         except DomainError as exc:
+            assert exc.errors is not None, "validate_image refuses with the field's errors"
             raise serializers.ValidationError(exc.errors["avatar"]) from None
         return files.Upload(image=image, token=request.auth)
 

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import psycopg
@@ -192,7 +193,7 @@ def _text(model, row: dict, column: str, required: bool) -> str | None:
 def _convert(table: str, row: dict) -> dict:
     """The row as field values of this database (attnames), without the references' checks; raises Skip."""
     model = TABLES[table][1]
-    values = {"id": _uuid(row.get("id"), "id")}
+    values: dict[str, Any] = {"id": _uuid(row.get("id"), "id")}
     if values["id"] is None:
         raise Skip("id is missing")
     for column in TEXT_FIELDS[table]:
@@ -447,10 +448,11 @@ class _Planner:
                     done[row.pk] = None
         placed = []
         for row in units:
-            if done[row.pk] is None:
+            reason = done[row.pk]
+            if reason is None:
                 placed.append(row)
             else:
-                self._drop(row, done[row.pk])
+                self._drop(row, reason)
         return placed
 
     def _unique(self, table: str, rows: list[PlannedRow]) -> Iterable[PlannedRow]:

@@ -68,6 +68,7 @@ def password_verify(*, email: str, password: str) -> User:
         if user is not None:
             audit.record_alone("password.verify_failure", target=user)
         raise Forbidden(INVALID_CREDENTIALS)
+    assert user is not None and before is not None, "an attempt is claimed only for a known user"
     # check_password re-hashes with the preferred hasher when the stored hash is outdated (Argon2 upgrade).
     if not user.check_password(password):
         _attempt_failed(user, claim, action="password.verify_failure")

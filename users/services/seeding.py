@@ -85,7 +85,7 @@ class SeedResult:
     """What one run created (the manifest's content)."""
 
     company: Company
-    admin: User
+    admin: User | None  # None until found: in an existing company, once the run's users are written
     password: str
     users: list[tuple[str, str]] = field(default_factory=list)  # (id, email)
     units: list[OrganizationUnit] = field(default_factory=list)
@@ -95,6 +95,7 @@ class SeedResult:
 
     def manifest(self) -> dict:
         """The benchmark manifest `identity-bench-manifest/1` (bench/README.md)."""
+        assert self.admin is not None, "demo_seed gives every result its admin"
         return {
             "format": MANIFEST_FORMAT,
             "company_id": str(self.company.pk),

@@ -78,7 +78,7 @@ class FlaskSource:
         params = [self._adapt(value) for value in values.values()]
         self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", params)
         self.conn.commit()
-        return values.get("id")
+        return values["id"]  # every row is given one (`_stamps`)
 
     def execute(self, sql: str, *params) -> None:
         if self.kind == "sqlite":

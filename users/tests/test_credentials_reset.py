@@ -53,7 +53,9 @@ def wait_until(predicate, timeout: float = 5.0):
 
 def code_of(message) -> str:
     text = SmtpSink.parts(message)["text/plain"]
-    return re.search(r"\b(\d{6})\b", text).group(1)
+    match = re.search(r"\b(\d{6})\b", text)
+    assert match is not None, f"no 6-digit code in {text!r}"
+    return match.group(1)
 
 
 def wrong(code: str) -> str:

@@ -166,7 +166,7 @@ def test_wrong_method_is_405(anon_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_calls_have_exactly_one_winner():
+def test_concurrent_calls_have_exactly_one_winner() -> None:
     callers = 6
     barrier = threading.Barrier(callers)
     statuses: list[int] = []
