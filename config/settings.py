@@ -81,6 +81,8 @@ SERVICE_NAME = "identity_service"
 
 INSTALLED_APPS = [
     "identity.admin_config.IdentityAdminConfig",  # django.contrib.admin with the company-scoped site
+    # Before django.contrib.auth, whose `changepassword` command it replaces with one through the password service.
+    "users",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -95,7 +97,6 @@ INSTALLED_APPS = [
     "companies",
     "org",
     "partners",
-    "users",
 ]
 
 MIDDLEWARE = [

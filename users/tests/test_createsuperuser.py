@@ -150,3 +150,26 @@ def test_init_identity_without_superuser_makes_no_staff(monkeypatch):
     )
     user = User.objects.get(email="admin@initech.test")
     assert not user.is_staff and not user.is_superuser
+
+
+def test_changepassword_sets_the_password_through_the_policy_and_records_it(user_a, typed):
+    stderr = io.StringIO()
+    typed("password", "password", "New-Passw0rd!", "mismatch", "New-Passw0rd!", "New-Passw0rd!")
+    call_command("changepassword", user_a.email.upper(), stdout=io.StringIO(), stderr=stderr)
+    assert "too common" in stderr.getvalue() and "do not match" in stderr.getvalue()
+    user_a.refresh_from_db()
+    assert user_a.check_password("New-Passw0rd!") and not user_a.password_reset_required
+    event = AuditEvent.objects.get(action="password.admin_reset", object_id=user_a.pk)
+    assert (event.source, event.changed_fields) == ("command", ["last_password_change", "password"])
+
+
+def test_changepassword_gives_up_after_three_refused_attempts(user_a, typed):
+    typed(*["short"] * 6)
+    with pytest.raises(CommandError, match="after 3 attempts"):
+        call_command("changepassword", user_a.email, stdout=io.StringIO(), stderr=io.StringIO())
+    assert not AuditEvent.objects.filter(action="password.admin_reset").exists()
+
+
+def test_changepassword_names_an_unknown_email():
+    with pytest.raises(CommandError, match="No user with email 'nobody@acme.test'"):
+        call_command("changepassword", "nobody@acme.test", stdout=io.StringIO())
