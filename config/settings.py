@@ -194,8 +194,10 @@ CACHES = {
 # --- users and passwords ----------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = ["users.backends.IdentityBackend"]
+# The first creates every hash (and makes the unknown-email refusal cost the same); the others only verify hashes
+# that are upgraded to it at the next login (users/hashers.py).
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "users.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "users.hashers.WerkzeugPasswordHasher",
