@@ -173,7 +173,8 @@ if DATABASE_URL:
             }
         )
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
-        # The pool checks a connection before handing it out: the ones an outage broke are dropped, not used.
+        # The pool checks a connection before handing it out: the ones an outage broke are dropped, not used
+        # (identity/postgres/base.py: a round trip only when the server has ended the connection).
         _db["CONN_HEALTH_CHECKS"] = True
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
