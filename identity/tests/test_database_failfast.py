@@ -143,10 +143,12 @@ def test_a_pooled_connection_the_server_ended_is_dropped_not_used():
         cursor.execute("SELECT 1")
     connection.close()  # back to the pool
     with psycopg.connect(database_url(), autocommit=True) as admin:
-        ended = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                              "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
-    assert ended, "no pooled connection to end"
-    time.sleep(0.2)  # the server's goodbye reaches the idle sockets
+        ended = [pid for pid, in admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND state = 'idle'").fetchall()]
+        assert ended, "no pooled connection to end"
+        admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [ended])
+        _wait_until_gone(admin, ended)
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
@@ -163,7 +165,16 @@ def test_the_check_of_a_healthy_idle_connection_makes_no_round_trip():
         assert sent == []
         with psycopg.connect(database_url(), autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", [conn.info.backend_pid])
-        time.sleep(0.2)
+            _wait_until_gone(admin, [conn.info.backend_pid])
         with pytest.raises(psycopg.OperationalError):
             check_pooled_connection(conn)
         assert sent == [("",)]
+
+
+def _wait_until_gone(admin, pids, within: float = 10.0) -> None:
+    """pg_terminate_backend only signals: wait until the backends have exited (and so closed their sockets)."""
+    deadline = time.monotonic() + within
+    while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]).fetchone()[0]:
+        assert time.monotonic() < deadline, "the terminated backends did not exit"
+        time.sleep(0.05)
+    time.sleep(0.05)  # the server's goodbye reaches the client's sockets
