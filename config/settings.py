@@ -327,7 +327,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["identity.authentication.CookieJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["identity.permissions.GuardianPermission"],
     "DEFAULT_PARSER_CLASSES": ["identity.parsers.StrictJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["identity.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "identity.pagination.EnvelopePagination",
     "DEFAULT_SCHEMA_CLASS": "identity.schema.AutoSchema",
     "EXCEPTION_HANDLER": "identity.exception_handler.handle_exception",
