@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test venv migrate lock clean
+.PHONY: run test venv migrate lock clean bench
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: migrate
 
 test: $(STAMP)
 	APP_ENV=testing $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The load benchmark of README "Performance" (PostgreSQL, gunicorn, wrk; never part of `make test`).
+bench: $(STAMP)
+	bench/run.sh $(BENCH_SECONDS)
 
 # Regenerates the pinned set CI installs from the lower bounds in pyproject.toml.
 lock:
