@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "identity.middleware.RequestIdMiddleware",
+    "identity.middleware.AllowHeaderMiddleware",
     "identity.middleware.AccessLogMiddleware",
     # Before anything that can answer: a preflight, a 413 or a 401 carries the CORS headers an allowed origin needs.
     "corsheaders.middleware.CorsMiddleware",

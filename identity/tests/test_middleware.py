@@ -57,3 +57,12 @@ def test_api_paths_get_no_session_csrf_or_messages(client_a):
     strict.cookies = client_a.cookies
     unknown = strict.post("/no-such-path", {}, format="json")
     assert unknown.status_code == 404 and unknown.json() == {"message": "Resource not found"}
+
+
+def test_allow_is_sent_on_a_405_and_an_options_answer_only(client_a, user_a):
+    assert "Allow" not in client_a.get(f"/users/{user_a.pk}")
+    assert "Allow" not in client_a.get("/users/00000000-0000-0000-0000-000000000000")  # a 404
+    not_allowed = client_a.post(f"/users/{user_a.pk}", {}, format="json")
+    assert not_allowed.status_code == 405 and "PATCH" in not_allowed["Allow"]
+    options = client_a.options("/users")
+    assert "GET" in options["Allow"]
