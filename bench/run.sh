@@ -8,16 +8,22 @@
 # limits off, no access log) and the floor app of ../shared/bench (a fixed JSON body; with FLOOR=db one `SELECT 1`
 # per request). For every scenario it runs wrk -t2 -c16, alternating floor and service (floor, service, service,
 # floor, after a warm-up of each), and prints req/s, p50, p99 of the service, the floor's req/s, service/floor, and
-# service/Flask against the upper end of the Flask figures of ../shared/bench/README.md.
+# service/Flask against the upper end of the Flask figures of ../shared/bench/README.md. BASELINE=DIR (another
+# checkout of the project, e.g. `git worktree add /tmp/base main`, using this .venv) also starts the service from DIR
+# on the same database and measures it in the same alternation (floor, baseline, service, service, baseline,
+# floor): the columns base/s and ÷base compare the two under the same load.
 # Needs wrk (Debian package `wrk`); never part of `make test`. Run it on an otherwise idle machine: the Flask
 # comparison holds only where the floor reaches 5,000 req/s.
-# Usage: bench/run.sh [seconds per run]   (environment: BENCH_DB, BENCH_PORT, FLOOR, WEB_CONCURRENCY, BENCH_USERS)
+# Usage: bench/run.sh [seconds per run]
+# (environment: BENCH_DB, BENCH_PORT, FLOOR, FLOOR_DIR, BASELINE, WEB_CONCURRENCY, GUNICORN_THREADS, BENCH_USERS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-5}
 DB=${BENCH_DB:-identity_bench}
 PORT=${BENCH_PORT:-8055}
 FLOOR_PORT=$((PORT + 1))
+BASE_PORT=$((PORT + 2))
+BASELINE=${BASELINE:-}
 USERS=${BENCH_USERS:-1000}
 FLOOR_DIR=${FLOOR_DIR:-../shared/bench}
 export WEB_CONCURRENCY=${WEB_CONCURRENCY:-4}
@@ -61,7 +67,14 @@ floor_env=()
 env "${floor_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py --chdir "$FLOOR_DIR" -b "127.0.0.1:${FLOOR_PORT}" \
     --access-logfile /dev/null --log-level warning floor_app:app &
 servers+=($!)
-for port in "$PORT" "$FLOOR_PORT"; do
+ports=("$PORT" "$FLOOR_PORT")
+if [ -n "$BASELINE" ]; then
+    (cd "$BASELINE" && exec "$OLDPWD/.venv/bin/gunicorn" -c config/gunicorn.conf.py -b "127.0.0.1:${BASE_PORT}" \
+        --access-logfile /dev/null --log-level warning config.wsgi) &
+    servers+=($!)
+    ports+=("$BASE_PORT")
+fi
+for port in "${ports[@]}"; do
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:${port}/health/live" >/dev/null && break; sleep 0.2; done
 done
 
@@ -88,24 +101,32 @@ scenarios=(
 )
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r); ${WEB_CONCURRENCY} workers, ${GUNICORN_THREADS:-1} thread(s);" \
      "${USERS} users; wrk -t2 -c16 -d${DURATION}s; floor: ${FLOOR:-bare}"
-printf '%-40s %8s %8s %8s %9s %8s %8s %s\n' scenario "req/s" "p50 ms" "p99 ms" "floor/s" "÷floor" "÷Flask" "non-2xx"
+printf '%-40s %8s %8s %8s %9s %8s %8s %8s %8s %s\n' scenario "req/s" "p50 ms" "p99 ms" "floor/s" "÷floor" "÷Flask" \
+    "base/s" "÷base" "non-2xx"
 for entry in "${scenarios[@]}"; do
     IFS='|' read -r label flask target <<<"$entry"
     read -r path extra <<<"$target"
     # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
-    { measure 1s http://127.0.0.1:${PORT}${path} $extra; measure 1s "http://127.0.0.1:${FLOOR_PORT}/"; } >/dev/null
+    { measure 1s http://127.0.0.1:${PORT}${path} $extra; measure 1s "http://127.0.0.1:${FLOOR_PORT}/"
+      [ -z "$BASELINE" ] || measure 1s http://127.0.0.1:${BASE_PORT}${path} $extra; } >/dev/null
     read -r f1 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
+    b1=0 b2=0
+    # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
+    [ -n "$BASELINE" ] && read -r b1 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
     # shellcheck disable=SC2086
     read -r s1 p50a p99a bad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
     # shellcheck disable=SC2086
     read -r s2 p50b p99b bad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
+    # shellcheck disable=SC2086
+    [ -n "$BASELINE" ] && read -r b2 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
     read -r f2 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
-    python3 - "$label" "$flask" "$s1" "$s2" "$p50a" "$p50b" "$p99a" "$p99b" "$f1" "$f2" "$bad1" "$bad2" <<'PY'
+    python3 - "$label" "$flask" "$s1" "$s2" "$p50a" "$p50b" "$p99a" "$p99b" "$f1" "$f2" "$bad1" "$bad2" "$b1" "$b2" <<'PY'
 import sys
-label, flask, s1, s2, p50a, p50b, p99a, p99b, f1, f2, bad1, bad2 = sys.argv[1:]
-service, floor = (float(s1) + float(s2)) / 2, (float(f1) + float(f2)) / 2
+label, flask, s1, s2, p50a, p50b, p99a, p99b, f1, f2, bad1, bad2, b1, b2 = sys.argv[1:]
+service, floor, base = (float(s1) + float(s2)) / 2, (float(f1) + float(f2)) / 2, (float(b1) + float(b2)) / 2
 p50, p99 = max(float(p50a), float(p50b)), max(float(p99a), float(p99b))
+versus_base = f"{base:8.0f} {service / base:8.2f}" if base else f"{'-':>8} {'-':>8}"
 print(f"{label:40} {service:8.0f} {p50:8.1f} {p99:8.1f} {floor:9.0f} {service / floor:8.3f} "
-      f"{service / float(flask):8.2f} {int(bad1) + int(bad2)}")
+      f"{service / float(flask):8.2f} {versus_base} {int(bad1) + int(bad2)}")
 PY
 done
