@@ -43,11 +43,23 @@ def scenarios(manifest: dict) -> list[tuple[str, str, str, bytes]]:
 def environ_for(method: str, target: str, body: bytes, token: str) -> dict:
     path, _, query = target.partition("?")
     return {
-        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1",
-        "HTTP_COOKIE": f"access_token={token}", "CONTENT_TYPE": "application/json" if body else "",
-        "CONTENT_LENGTH": str(len(body)) if body else "", "wsgi.input": io.BytesIO(body), "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": "http", "wsgi.version": (1, 0), "wsgi.multithread": False, "wsgi.multiprocess": True,
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "127.0.0.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_COOKIE": f"access_token={token}",
+        "CONTENT_TYPE": "application/json" if body else "",
+        "CONTENT_LENGTH": str(len(body)) if body else "",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
 
@@ -65,14 +77,16 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
     from django.db import connection
 
-    from users.models import User
     from identity.testing.tokens import make_token
+    from users.models import User
 
     manifest = json.loads(Path(args.manifest).read_text())
     token = make_token(User.objects.get(pk=manifest["admin_user_id"]), minutes=120)
     application = get_wsgi_application()
     queries = []
-    print(f"{'scenario':40} {'CPU ms':>8} {'wall ms':>8} {'py calls':>9} {'trips':>6} {'queries':>8} {'headers B':>10} {'body B':>8} status")
+    print(
+        f"{'scenario':40} {'CPU ms':>8} {'wall ms':>8} {'py calls':>9} {'trips':>6} {'queries':>8} {'headers B':>10} {'body B':>8} status"
+    )
     for label, method, target, body in scenarios(manifest):
         if args.only and args.only not in label:
             continue
@@ -99,15 +113,23 @@ def main() -> None:
         profile.runcall(lambda: [once() for _ in range(10)])
         stats = pstats.Stats(profile)
         calls = stats.total_calls / 10
-        trips = sum(entry[1] for function, entry in stats.stats.items()
-                    if function[2] == "wait" and function[0].endswith("psycopg/connection.py")) / 10
+        trips = (
+            sum(
+                entry[1]
+                for function, entry in stats.stats.items()
+                if function[2] == "wait" and function[0].endswith("psycopg/connection.py")
+            )
+            / 10
+        )
         started, wall = time.process_time(), time.perf_counter()
         for _ in range(repetitions):
             once()
         cpu_ms = (time.process_time() - started) * 1000 / repetitions
         wall_ms = (time.perf_counter() - wall) * 1000 / repetitions
         header_bytes = sum(len(name) + len(value) + 4 for name, value in captured["headers"])
-        print(f"{label:40} {cpu_ms:8.2f} {wall_ms:8.2f} {calls:9.0f} {trips:6.1f} {len(queries):8d} {header_bytes:10d} {len(payload):8d} {captured['status']}")
+        print(
+            f"{label:40} {cpu_ms:8.2f} {wall_ms:8.2f} {calls:9.0f} {trips:6.1f} {len(queries):8d} {header_bytes:10d} {len(payload):8d} {captured['status']}"
+        )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ if (BASE_DIR / ".env").is_file():
 
 APP_ENV = env.str("APP_ENV", default=env.str("FLASK_ENV", default="production")).lower()
 if APP_ENV not in {"development", "testing", "staging", "production"}:
-    sys.stderr.write(f"Configuration error: APP_ENV must be development, testing, staging or production, not {APP_ENV!r}\n")
+    sys.stderr.write(
+        f"Configuration error: APP_ENV must be development, testing, staging or production, not {APP_ENV!r}\n"
+    )
     raise SystemExit(1)
 LENIENT_ENV = APP_ENV in {"development", "testing"}
 # The secrets development and testing generated for themselves, read only there: a staging or production start in
@@ -30,8 +32,11 @@ _log = logging.getLogger("config")
 
 
 def _refuse(variable: str, why: str = "is required") -> None:
-    hint = (" (to run locally, set APP_ENV=development, or use `make run` / `make test`, which set it)"
-            if "APP_ENV" not in os.environ and "FLASK_ENV" not in os.environ else "")
+    hint = (
+        " (to run locally, set APP_ENV=development, or use `make run` / `make test`, which set it)"
+        if "APP_ENV" not in os.environ and "FLASK_ENV" not in os.environ
+        else ""
+    )
     sys.stderr.write(f"Configuration error: {variable} {why} when APP_ENV={APP_ENV}{hint}\n")
     raise SystemExit(1)
 
@@ -144,9 +149,16 @@ if DATABASE_URL:
         # error the API answers as 503, instead of holding the worker until gunicorn kills it. Set at connection
         # start-up, so it costs no round trip; identity.postgres.statement_timeout raises it for a long command.
         _timeout_ms = int(DATABASE_STATEMENT_TIMEOUT * 1000)
-        _options["options"] = " ".join(filter(None, [
-            _options.get("options", ""), f"-c statement_timeout={_timeout_ms}", f"-c lock_timeout={_timeout_ms}",
-        ]))
+        _options["options"] = " ".join(
+            filter(
+                None,
+                [
+                    _options.get("options", ""),
+                    f"-c statement_timeout={_timeout_ms}",
+                    f"-c lock_timeout={_timeout_ms}",
+                ],
+            )
+        )
         _options.update(
             {
                 "pool": {

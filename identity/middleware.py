@@ -36,9 +36,14 @@ class RequestIdMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        tokens = [(request_id_var, request_id_var.set(request_id)), (company_id_var, company_id_var.set("-")),
-                  (user_id_var, user_id_var.set("-")), (source_var, source_var.set("api")),
-                  (ip_var, ip_var.set(client_ip(request))), (actor_var, actor_var.set(None))]
+        tokens = [
+            (request_id_var, request_id_var.set(request_id)),
+            (company_id_var, company_id_var.set("-")),
+            (user_id_var, user_id_var.set("-")),
+            (source_var, source_var.set("api")),
+            (ip_var, ip_var.set(client_ip(request))),
+            (actor_var, actor_var.set(None)),
+        ]
         try:
             response = self.get_response(request)
         finally:
@@ -92,8 +97,15 @@ class AccessLogMiddleware:
         if error:
             fields["error"] = error
             fields["host"] = request.META.get("HTTP_HOST", "")[:255]
-        access_logger.info("%s %s %s %.2fms%s", request.method, request.path, response.status_code,
-                           seconds * 1000, f" ({error})" if error else "", extra=fields)
+        access_logger.info(
+            "%s %s %s %.2fms%s",
+            request.method,
+            request.path,
+            response.status_code,
+            seconds * 1000,
+            f" ({error})" if error else "",
+            extra=fields,
+        )
         return response
 
     def process_exception(self, request, exception):
@@ -145,9 +157,13 @@ def _admin_only(middleware_class):
             return middleware_class.__call__(self, request)
         return self.get_response(request)
 
-    namespace = {"__call__": __call__, "__module__": __name__,
-                 "__doc__": f"{middleware_class.__name__} under {ADMIN_PATH_PREFIX} only."}
+    namespace = {
+        "__call__": __call__,
+        "__module__": __name__,
+        "__doc__": f"{middleware_class.__name__} under {ADMIN_PATH_PREFIX} only.",
+    }
     if hasattr(middleware_class, "process_view"):
+
         def process_view(self, request, callback, callback_args, callback_kwargs):
             if request.path_info.startswith(ADMIN_PATH_PREFIX):
                 return middleware_class.process_view(self, request, callback, callback_args, callback_kwargs)

@@ -91,6 +91,10 @@ class EnvelopePagination(BasePagination):
     def get_schema_operation_parameters(self, view):
         return [
             {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
-            {"name": "limit", "in": "query", "required": False,
-             "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
+            {
+                "name": "limit",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+            },
         ]

@@ -101,7 +101,6 @@ class CompanyScopedViewSet(GenericViewSet):
 # `@action`s that resolve the object with `get_object()` first; no list filters, no pagination. (A comment: the
 # schema would show a class docstring on every operation of a subclass without its own.)
 class CompanySubresourceViewSet(CompanyScopedViewSet):
-
     filter_backends = []
     pagination_class = None
 

@@ -46,8 +46,12 @@ class WerkzeugPasswordHasher(BasePasswordHasher):
 
     def safe_summary(self, encoded):
         parts = self.decode(encoded)
-        return {"algorithm": self.algorithm, "method": parts["method"], "salt": mask_hash(parts["salt"]),
-                "hash": mask_hash(parts["hash"])}
+        return {
+            "algorithm": self.algorithm,
+            "method": parts["method"],
+            "salt": mask_hash(parts["salt"]),
+            "hash": mask_hash(parts["hash"]),
+        }
 
     def must_update(self, encoded):
         return True

@@ -34,8 +34,16 @@ def _page(params: dict, queryset=None):
 
 @pytest.mark.parametrize(
     "params, limit, page",
-    [({}, 50, 1), ({"limit": "0"}, 1, 1), ({"limit": "-3"}, 1, 1), ({"limit": "5000"}, 1000, 1),
-     ({"limit": "abc"}, 50, 1), ({"page": "0"}, 50, 1), ({"page": "x"}, 50, 1), ({"page": "-2"}, 50, 1)],
+    [
+        ({}, 50, 1),
+        ({"limit": "0"}, 1, 1),
+        ({"limit": "-3"}, 1, 1),
+        ({"limit": "5000"}, 1000, 1),
+        ({"limit": "abc"}, 50, 1),
+        ({"page": "0"}, 50, 1),
+        ({"page": "x"}, 50, 1),
+        ({"page": "-2"}, 50, 1),
+    ],
 )
 def test_page_and_limit_are_clamped(many_companies, params, limit, page):
     _, pagination = _page(params)

@@ -143,9 +143,13 @@ def test_a_pooled_connection_the_server_ended_is_dropped_not_used():
         cursor.execute("SELECT 1")
     connection.close()  # back to the pool
     with psycopg.connect(database_url(), autocommit=True) as admin:
-        ended = [pid for pid, in admin.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND state = 'idle'").fetchall()]
+        ended = [
+            pid
+            for (pid,) in admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state = 'idle'"
+            ).fetchall()
+        ]
         assert ended, "no pooled connection to end"
         admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [ended])
         _wait_until_gone(admin, ended)

@@ -17,10 +17,15 @@ def test_admin_with_the_database_unreachable_is_a_503(tmp_path):
         "response = client.get('/admin/')\n"
         "print(json.dumps([response.status_code, response.json()]))\n"
     )
-    env = {**os.environ, "APP_ENV": "testing", "USE_GUARDIAN_SERVICE": "false",
-           "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"}
-    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR, capture_output=True,
-                            text=True, timeout=60)
+    env = {
+        **os.environ,
+        "APP_ENV": "testing",
+        "USE_GUARDIAN_SERVICE": "false",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     status, body = json.loads(result.stdout.strip().splitlines()[-1])
     assert status == 503 and body == {"message": "Database unavailable"}
@@ -39,8 +44,9 @@ def test_admin_login_keeps_djangos_csrf_check_and_session(db, company_a):
     page = strict.get("/admin/login/")
     assert "csrftoken" in page.cookies
     token = page.cookies["csrftoken"].value
-    logged_in = strict.post("/admin/login/?next=/admin/", {"username": staff.email, "password": PASSWORD,
-                                                            "csrfmiddlewaretoken": token})
+    logged_in = strict.post(
+        "/admin/login/?next=/admin/", {"username": staff.email, "password": PASSWORD, "csrfmiddlewaretoken": token}
+    )
     assert logged_in.status_code == 302 and "sessionid" in logged_in.cookies
     assert strict.get("/admin/").status_code == 200
 

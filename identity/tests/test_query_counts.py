@@ -16,8 +16,14 @@ LISTS = {
     "/customers": [""],
     "/subcontractors": [""],
 }
-BY_ID = {"/users/{user}", "/companies/{company}", "/organization_units/{unit}", "/positions/{position}",
-         "/customers/{customer}", "/subcontractors/{subcontractor}"}
+BY_ID = {
+    "/users/{user}",
+    "/companies/{company}",
+    "/organization_units/{unit}",
+    "/positions/{position}",
+    "/customers/{customer}",
+    "/subcontractors/{subcontractor}",
+}
 
 
 @pytest.fixture
@@ -28,8 +34,7 @@ def populated(directory_a, company_a):
 
 @pytest.mark.parametrize("path, expand", [(path, expand) for path, expands in LISTS.items() for expand in expands])
 @pytest.mark.parametrize("limit", ["10", "1000"])
-def test_every_list_takes_at_most_4_queries(client_a, populated, django_assert_max_num_queries, path, expand,
-                                            limit):
+def test_every_list_takes_at_most_4_queries(client_a, populated, django_assert_max_num_queries, path, expand, limit):
     params = {"limit": limit, **({"expand": expand} if expand else {})}
     with django_assert_max_num_queries(4):
         response = client_a.get(path, params)

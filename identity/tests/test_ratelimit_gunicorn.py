@@ -67,8 +67,12 @@ def test_limit_holds_across_two_gunicorn_workers(gunicorn_server, company_a, mak
 
     def login(_=None):
         # A new connection each time, so the requests spread over both workers.
-        response = requests.post(f"{url}/verify_password", json={"email": email, "password": PASSWORD},
-                                 headers={"X-Internal-Token": token, "Connection": "close"}, timeout=30)
+        response = requests.post(
+            f"{url}/verify_password",
+            json={"email": email, "password": PASSWORD},
+            headers={"X-Internal-Token": token, "Connection": "close"},
+            timeout=30,
+        )
         return response
 
     try:

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ErrorDetail
 from identity.renderers import JSONRenderer
 
 VALUES = {
-    "text": "Zoë Ångström 東京 \"quoted\" back\\slash \n tab\t",
+    "text": 'Zoë Ångström 東京 "quoted" back\\slash \n tab\t',
     "separators": "line\u2028paragraph\u2029end",
     "id": uuid.UUID("12345678-1234-5678-1234-567812345678"),
     "utc": dt.datetime(2026, 12, 1, 11, 0, 5, 123456, tzinfo=dt.UTC),

@@ -43,16 +43,30 @@ class OrganizationUnitViewSet(CrudViewSet):
         return Response(serializer_class(queryset, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="Direct children, by name")
-    @action(detail=True, methods=["get"], guardian_resource="organization_unit_children",
-            guardian_operations={"GET": "LIST"}, **SUB_COLLECTION)
+    @action(
+        detail=True,
+        methods=["get"],
+        guardian_resource="organization_unit_children",
+        guardian_operations={"GET": "LIST"},
+        **SUB_COLLECTION,
+    )
     def children(self, request, unit_id=None):
         return self._array(OrganizationUnitSerializer, selectors.org_unit_children(unit=self.get_object()))
 
     @extend_schema(methods=["GET"], responses=PositionSerializer(many=True), summary="The unit's positions, by title")
-    @extend_schema(methods=["POST"], request=UnitPositionSerializer, responses={201: PositionSerializer},
-                   summary="Create a position in this unit (a body organization_unit_id is ignored)")
-    @action(detail=True, methods=["get", "post"], guardian_resource="organization_unit_positions",
-            guardian_operations={"GET": "LIST", "POST": "CREATE"}, **SUB_COLLECTION)
+    @extend_schema(
+        methods=["POST"],
+        request=UnitPositionSerializer,
+        responses={201: PositionSerializer},
+        summary="Create a position in this unit (a body organization_unit_id is ignored)",
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        guardian_resource="organization_unit_positions",
+        guardian_operations={"GET": "LIST", "POST": "CREATE"},
+        **SUB_COLLECTION,
+    )
     def positions(self, request, unit_id=None):
         unit = self.get_object()
         if request.method != "POST":
@@ -65,18 +79,29 @@ class OrganizationUnitViewSet(CrudViewSet):
         position = services.position_create(
             company_id=unit.company_id, organization_unit_id=unit.pk, data=serializer.validated_data
         )
-        return Response(PositionSerializer(position, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            PositionSerializer(position, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="The whole subtree below the unit, by path")
-    @action(detail=True, methods=["get"], guardian_resource="organization_unit_descendants",
-            guardian_operations={"GET": "LIST"}, **SUB_COLLECTION)
+    @action(
+        detail=True,
+        methods=["get"],
+        guardian_resource="organization_unit_descendants",
+        guardian_operations={"GET": "LIST"},
+        **SUB_COLLECTION,
+    )
     def descendants(self, request, unit_id=None):
         return self._array(OrganizationUnitSerializer, selectors.org_unit_descendants(unit=self.get_object()))
 
     @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="The units above this one, root first")
-    @action(detail=True, methods=["get"], guardian_resource="organization_unit_ancestors",
-            guardian_operations={"GET": "LIST"}, **SUB_COLLECTION)
+    @action(
+        detail=True,
+        methods=["get"],
+        guardian_resource="organization_unit_ancestors",
+        guardian_operations={"GET": "LIST"},
+        **SUB_COLLECTION,
+    )
     def ancestors(self, request, unit_id=None):
         return self._array(OrganizationUnitSerializer, selectors.org_unit_ancestors(unit=self.get_object()))
 

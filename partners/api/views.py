@@ -46,4 +46,3 @@ class SubcontractorViewSet(CrudViewSet):
 
     def destroy_instance(self, instance):
         services.subcontractor_delete(subcontractor=instance, token=self.request.auth)
-

@@ -21,9 +21,23 @@ REAL_HASHERS = [
     "users.hashers.WerkzeugPasswordHasher",
 ]
 USER_KEYS = {
-    "id", "email", "first_name", "last_name", "language", "phone_number", "avatar_file_id", "has_avatar",
-    "is_active", "is_verified", "last_login_at", "position_id", "company_id", "password_reset_required",
-    "last_password_change", "created_at", "updated_at",
+    "id",
+    "email",
+    "first_name",
+    "last_name",
+    "language",
+    "phone_number",
+    "avatar_file_id",
+    "has_avatar",
+    "is_active",
+    "is_verified",
+    "last_login_at",
+    "position_id",
+    "company_id",
+    "password_reset_required",
+    "last_password_change",
+    "created_at",
+    "updated_at",
 }
 
 
@@ -130,32 +144,42 @@ def test_verify_success_clears_failures(anon_client, user_a, internal_token):
     assert user_a.failed_login_count == 0 and user_a.locked_until is None
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"password": PASSWORD}, "Email is required"),
-    ({"email": "alpha@acme.test"}, "Password is required"),
-    ({"email": "", "password": PASSWORD}, "Email is required"),
-    ({"email": "alpha@acme.test", "password": ""}, "Password is required"),
-    ({}, "Email is required"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"password": PASSWORD}, "Email is required"),
+        ({"email": "alpha@acme.test"}, "Password is required"),
+        ({"email": "", "password": PASSWORD}, "Email is required"),
+        ({"email": "alpha@acme.test", "password": ""}, "Password is required"),
+        ({}, "Email is required"),
+    ],
+)
 def test_verify_missing_fields(anon_client, user_a, internal_token, body, message):
     response = anon_client.post("/verify_password", body, format="json", HTTP_X_INTERNAL_TOKEN=INTERNAL)
     assert_error(response, 400, message)
 
 
 def test_verify_rejects_unknown_fields_and_bad_bodies(anon_client, user_a, internal_token):
-    assert_error(verify(anon_client, user_a.email, PASSWORD, remember=True), 400, "Validation error",
-                 fields=("remember",))
-    response = anon_client.post("/verify_password", data="{not json", content_type="application/json",
-                                HTTP_X_INTERNAL_TOKEN=INTERNAL)
+    assert_error(
+        verify(anon_client, user_a.email, PASSWORD, remember=True), 400, "Validation error", fields=("remember",)
+    )
+    response = anon_client.post(
+        "/verify_password", data="{not json", content_type="application/json", HTTP_X_INTERNAL_TOKEN=INTERNAL
+    )
     assert_error(response, 400)
-    response = anon_client.post("/verify_password", data="[1]", content_type="application/json",
-                                HTTP_X_INTERNAL_TOKEN=INTERNAL)
+    response = anon_client.post(
+        "/verify_password", data="[1]", content_type="application/json", HTTP_X_INTERNAL_TOKEN=INTERNAL
+    )
     assert_error(response, 400)
 
 
 def test_verify_accepts_a_trailing_slash(anon_client, user_a, internal_token):
-    response = anon_client.post("/verify_password/", {"email": user_a.email, "password": PASSWORD}, format="json",
-                                HTTP_X_INTERNAL_TOKEN=INTERNAL)
+    response = anon_client.post(
+        "/verify_password/",
+        {"email": user_a.email, "password": PASSWORD},
+        format="json",
+        HTTP_X_INTERNAL_TOKEN=INTERNAL,
+    )
     assert response.status_code == 200
 
 
@@ -168,8 +192,9 @@ def test_verify_never_logs_the_password(anon_client, user_a, internal_token, cap
 
 # --- hashes (real hashers) ------------------------------------------------------------------------
 @pytest.mark.parametrize("make_hash", [werkzeug_scrypt, werkzeug_pbkdf2], ids=["scrypt", "pbkdf2"])
-def test_verify_accepts_werkzeug_hash_and_upgrades_it_to_argon2(anon_client, user_a, internal_token, settings,
-                                                                make_hash):
+def test_verify_accepts_werkzeug_hash_and_upgrades_it_to_argon2(
+    anon_client, user_a, internal_token, settings, make_hash
+):
     settings.PASSWORD_HASHERS = REAL_HASHERS
     User.objects.filter(pk=user_a.pk).update(password="werkzeug$" + make_hash("Imported-pass-42"))
 
@@ -254,8 +279,7 @@ def test_verify_upgrades_an_argon2_hash_at_djangos_defaults(anon_client, user_a,
     assert verify(anon_client, user_a.email, "Old-params-42").status_code == 200
 
 
-def test_verify_of_a_current_hash_costs_one_hash_and_rewrites_nothing(anon_client, user_a, internal_token,
-                                                                     hash_calls):
+def test_verify_of_a_current_hash_costs_one_hash_and_rewrites_nothing(anon_client, user_a, internal_token, hash_calls):
     from django.contrib.auth.hashers import make_password
 
     User.objects.filter(pk=user_a.pk).update(password=make_password("Current-pass-42"))
@@ -267,8 +291,7 @@ def test_verify_of_a_current_hash_costs_one_hash_and_rewrites_nothing(anon_clien
 
 
 @pytest.mark.parametrize("case", ["unknown", "wrong_password"])
-def test_verify_refusal_costs_one_hash_at_the_same_parameters(anon_client, user_a, internal_token, hash_calls,
-                                                              case):
+def test_verify_refusal_costs_one_hash_at_the_same_parameters(anon_client, user_a, internal_token, hash_calls, case):
     from django.contrib.auth.hashers import make_password
 
     User.objects.filter(pk=user_a.pk).update(password=make_password("Current-pass-42"))
@@ -285,14 +308,25 @@ def test_werkzeug_hasher_refuses_malformed_hashes():
     good = "werkzeug$" + werkzeug_pbkdf2("pw", iterations=1000)
     assert hasher.verify("pw", good)
     assert not hasher.verify("pw2", good)
-    for bad in ["werkzeug$", "werkzeug$scrypt:1:2$salt$00", "werkzeug$pbkdf2:nope:10$salt$00",
-                "werkzeug$md5$salt$00", "werkzeug$pbkdf2:sha256:1000$salt$é", "werkzeug$pbkdf2:sha256:x$s$00"]:
+    for bad in [
+        "werkzeug$",
+        "werkzeug$scrypt:1:2$salt$00",
+        "werkzeug$pbkdf2:nope:10$salt$00",
+        "werkzeug$md5$salt$00",
+        "werkzeug$pbkdf2:sha256:1000$salt$é",
+        "werkzeug$pbkdf2:sha256:x$s$00",
+    ]:
         assert not hasher.verify("pw", bad), bad
 
 
-@pytest.mark.parametrize("body", [b'{"email": "alpha@acme.test", "password": "\\ud800abc"}',
-                                  b'{"email": "alpha\\u0000@acme.test", "password": "x"}',
-                                  b'{"email": "\\ud800@acme.test", "password": "x"}'])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"email": "alpha@acme.test", "password": "\\ud800abc"}',
+        b'{"email": "alpha\\u0000@acme.test", "password": "x"}',
+        b'{"email": "\\ud800@acme.test", "password": "x"}',
+    ],
+)
 def test_verify_with_text_that_is_not_storable_is_400_not_500(anon_client, user_a, body):
     response = anon_client.generic("POST", "/verify_password", body, content_type="application/json")
     assert_error(response, 400)
