@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format venv migrate lock clean
+.PHONY: run test lint format bench venv migrate lock clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The load benchmark of README "Performance" (PostgreSQL, gunicorn, wrk; never part of `make test`).
+bench: $(STAMP)
+	bench/run.sh $(BENCH_SECONDS)
 
 # Regenerates the pinned set CI installs from the lower bounds in pyproject.toml.
 lock:

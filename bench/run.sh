@@ -1,45 +1,132 @@
 #!/usr/bin/env bash
-# Load benchmark of the users endpoints: PostgreSQL, gunicorn (config/gunicorn.conf.py) with 4 workers, 1,000 users, Guardian off,
-# wrk with 16 connections. Needs wrk (Debian package `wrk`) and the local PostgreSQL; not part of `make test`.
-# Usage: bench/run.sh [seconds per endpoint]
+# `make bench`: the load benchmark of the scenarios of README "Performance", each as a ratio to the floor app.
+#
+# Recreates the database $BENCH_DB (default identity_bench) on the local PostgreSQL, seeds one company with 1,000
+# users, 100 units, ~300 positions and 100 customers with `manage.py seed_demo --manifest`, VACUUM ANALYZEs it (as
+# autovacuum would), issues a token for the manifest's admin, then starts under the same gunicorn settings
+# (config/gunicorn.conf.py, $WEB_CONCURRENCY workers, $GUNICORN_THREADS threads) the service (Guardian off, rate
+# limits off, no access log) and the floor app of ../shared/bench (a fixed JSON body; with FLOOR=db one `SELECT 1`
+# per request). For every scenario it runs wrk -t2 -c16, alternating floor and service (floor, service, service,
+# floor, after a warm-up of each), and prints req/s, p50, p99 of the service, the floor's req/s, service/floor, and
+# service/Flask against the upper end of the Flask figures of ../shared/bench/README.md. BASELINE=DIR (another
+# checkout of the project, e.g. `git worktree add /tmp/base main`, using this .venv) also starts the service from DIR
+# on the same database and measures it in the same alternation (floor, baseline, service, service, baseline,
+# floor): the columns base/s and ÷base compare the two under the same load.
+# Needs wrk (Debian package `wrk`); never part of `make test`. Run it on an otherwise idle machine: the Flask
+# comparison holds only where the floor reaches 5,000 req/s.
+# Usage: bench/run.sh [seconds per run]
+# (environment: BENCH_DB, BENCH_PORT, FLOOR, FLOOR_DIR, BASELINE, WEB_CONCURRENCY, GUNICORN_THREADS, BENCH_USERS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${1:-10}
-DB=identity_bench
+DURATION=${1:-5}
+DB=${BENCH_DB:-identity_bench}
 PORT=${BENCH_PORT:-8055}
+FLOOR_PORT=$((PORT + 1))
+BASE_PORT=$((PORT + 2))
+BASELINE=${BASELINE:-}
+USERS=${BENCH_USERS:-1000}
+FLOOR_DIR=${FLOOR_DIR:-../shared/bench}
+export WEB_CONCURRENCY=${WEB_CONCURRENCY:-4}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+[ -f "$FLOOR_DIR/floor_app.py" ] || { echo "no floor app at $FLOOR_DIR/floor_app.py (set FLOOR_DIR)" >&2; exit 1; }
 
 export APP_ENV=development DEBUG=false USE_GUARDIAN_SERVICE=false LOG_LEVEL=WARNING RATELIMIT_ENABLED=false
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/${DB}"
 dropdb -h 127.0.0.1 -U postgres --if-exists --force "$DB"
 createdb -h 127.0.0.1 -U postgres "$DB"
 .venv/bin/python manage.py migrate -v0
-manifest=$(mktemp)
-# One company with 1,000 users (its admin included); seed_demo runs ANALYZE on the tables it filled.
-.venv/bin/python manage.py seed_demo --users 1000 --company-name Benchmark --manifest "$manifest" >/dev/null
-read -r email user_id < <(python3 -c '
+work=$(mktemp -d)
+manifest="$work/manifest.json"
+.venv/bin/python manage.py seed_demo --users "$USERS" --units $((USERS / 10)) --customers $((USERS / 10)) \
+    --company-name Benchmark --manifest "$manifest" >/dev/null
+psql -q -h 127.0.0.1 -U postgres "$DB" -c "VACUUM ANALYZE"
+# The scenarios' paths and the verify_password body, from the manifest.
+python3 - "$manifest" "$work" <<'PY'
 import json, sys
-manifest = json.load(open(sys.argv[1]))
+manifest, work = json.load(open(sys.argv[1])), sys.argv[2]
 admin = manifest["admin_user_id"]
-print(next(user["email"] for user in manifest["users"] if user["id"] == admin), admin)' "$manifest")
-rm -f "$manifest"
+other = next(user["id"] for user in manifest["users"] if user["id"] != admin)
+root = next(unit["id"] for unit in manifest["organization_units"] if unit["level"] == 0)
+email = next(user["email"] for user in manifest["users"] if user["id"] == admin)
+open(f"{work}/ids", "w").write(f"{admin} {other} {root} {manifest['company_id']} {email}\n")
+body = json.dumps({"email": email, "password": manifest["password"]}).replace("'", "\\'")
+open(f"{work}/verify.lua", "w").write(
+    f'wrk.method = "POST"\nwrk.body = \'{body}\'\nwrk.headers["Content-Type"] = "application/json"\n')
+PY
+read -r admin_id user_id root_id company_id email < "$work/ids"
 token=$(.venv/bin/python manage.py issue_token "$email" --minutes 120)
 
-# The production configuration (sync workers, warm-up, gc.freeze), 4 workers, no access log.
-WEB_CONCURRENCY=4 .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${PORT}" --access-logfile /dev/null \
-    --log-level warning config.wsgi &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:${PORT}/health/live" >/dev/null && break; sleep 0.2; done
+servers=()
+cleanup() { for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+.venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${PORT}" --access-logfile /dev/null --log-level warning \
+    config.wsgi &
+servers+=($!)
+floor_env=()
+[ "${FLOOR:-bare}" = db ] && floor_env=(FLOOR_DB_DSN="postgresql://postgres@127.0.0.1:5432/${DB}")
+env "${floor_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py --chdir "$FLOOR_DIR" -b "127.0.0.1:${FLOOR_PORT}" \
+    --access-logfile /dev/null --log-level warning floor_app:app &
+servers+=($!)
+ports=("$PORT" "$FLOOR_PORT")
+if [ -n "$BASELINE" ]; then
+    (cd "$BASELINE" && exec "$OLDPWD/.venv/bin/gunicorn" -c config/gunicorn.conf.py -b "127.0.0.1:${BASE_PORT}" \
+        --access-logfile /dev/null --log-level warning config.wsgi) &
+    servers+=($!)
+    ports+=("$BASE_PORT")
+fi
+for port in "${ports[@]}"; do
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:${port}/health/live" >/dev/null && break; sleep 0.2; done
+done
 
-run() {
-    local label=$1
-    shift
-    wrk -t2 -c16 -d2s -H "Cookie: access_token=${token}" "$@" >/dev/null  # warm-up, not measured
-    printf '%-32s ' "$label"
-    wrk -t2 -c16 -d"${DURATION}s" -H "Cookie: access_token=${token}" "$@" | awk '/Requests\/sec/ {print $2 " req/s"} /Non-2xx/ {print "  non-2xx: " $NF}'
+# wrk's req/s, p50 and p99 (ms) and the count of non-2xx answers of one run.
+measure() {
+    wrk -t2 -c16 -d"$1" --latency -H "Cookie: access_token=${token}" "${@:2}" | awk '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        /Requests\/sec/ { rps = $2 } /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) } /Non-2xx/ { bad = $NF }
+        END { printf "%.0f %.1f %.1f %d\n", rps, p50, p99, bad }'
 }
-run "GET /users/{id}" "http://127.0.0.1:${PORT}/users/${user_id}"
-run "GET /users (50 per page)" "http://127.0.0.1:${PORT}/users"
-run "GET /users?limit=1000" "http://127.0.0.1:${PORT}/users?limit=1000"
-run "PATCH /users/{id}" -s bench/patch.lua "http://127.0.0.1:${PORT}/users/${user_id}"
+
+# scenario label | Flask req/s (upper end of ../shared/bench/README.md) | wrk arguments after the URL's path
+scenarios=(
+    "GET /users/{id}|800|/users/${user_id}"
+    "GET /companies/{id}|490|/companies/${company_id}"
+    "GET /organization_units/{id}/children|605|/organization_units/${root_id}/children"
+    "GET /users (page of 50)|155|/users"
+    "GET /users?limit=1000|35|/users?limit=1000"
+    "GET /organization_units (page of 50)|245|/organization_units"
+    "GET /positions (page of 50)|455|/positions"
+    "GET /customers (page of 50)|375|/customers"
+    "PATCH /users/{id}|315|/users/${admin_id} -s bench/patch.lua"
+    "POST /verify_password|16|/verify_password -s $work/verify.lua"
+)
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r); ${WEB_CONCURRENCY} workers, ${GUNICORN_THREADS:-1} thread(s);" \
+     "${USERS} users; wrk -t2 -c16 -d${DURATION}s; floor: ${FLOOR:-bare}"
+printf '%-40s %8s %8s %8s %9s %8s %8s %8s %8s %s\n' scenario "req/s" "p50 ms" "p99 ms" "floor/s" "÷floor" "÷Flask" \
+    "base/s" "÷base" "non-2xx"
+for entry in "${scenarios[@]}"; do
+    IFS='|' read -r label flask target <<<"$entry"
+    read -r path extra <<<"$target"
+    # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
+    { measure 1s http://127.0.0.1:${PORT}${path} $extra; measure 1s "http://127.0.0.1:${FLOOR_PORT}/"
+      [ -z "$BASELINE" ] || measure 1s http://127.0.0.1:${BASE_PORT}${path} $extra; } >/dev/null
+    read -r f1 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
+    b1=0 b2=0
+    # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
+    [ -n "$BASELINE" ] && read -r b1 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
+    # shellcheck disable=SC2086
+    read -r s1 p50a p99a bad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
+    # shellcheck disable=SC2086
+    read -r s2 p50b p99b bad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
+    # shellcheck disable=SC2086
+    [ -n "$BASELINE" ] && read -r b2 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
+    read -r f2 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
+    python3 - "$label" "$flask" "$s1" "$s2" "$p50a" "$p50b" "$p99a" "$p99b" "$f1" "$f2" "$bad1" "$bad2" "$b1" "$b2" <<'PY'
+import sys
+label, flask, s1, s2, p50a, p50b, p99a, p99b, f1, f2, bad1, bad2, b1, b2 = sys.argv[1:]
+service, floor, base = (float(s1) + float(s2)) / 2, (float(f1) + float(f2)) / 2, (float(b1) + float(b2)) / 2
+p50, p99 = max(float(p50a), float(p50b)), max(float(p99a), float(p99b))
+versus_base = f"{base:8.0f} {service / base:8.2f}" if base else f"{'-':>8} {'-':>8}"
+print(f"{label:40} {service:8.0f} {p50:8.1f} {p99:8.1f} {floor:9.0f} {service / floor:8.3f} "
+      f"{service / float(flask):8.2f} {versus_base} {int(bad1) + int(bad2)}")
+PY
+done

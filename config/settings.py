@@ -101,17 +101,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "identity.middleware.RequestIdMiddleware",
+    "identity.middleware.AllowHeaderMiddleware",
     "identity.middleware.AccessLogMiddleware",
     # Before anything that can answer: a preflight, a 413 or a 401 carries the CORS headers an allowed origin needs.
     "corsheaders.middleware.CorsMiddleware",
     "identity.middleware.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, CSRF, Django's request.user and messages serve only the admin: applied under /admin/ alone.
+    "identity.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "identity.middleware.AdminCsrfViewMiddleware",
+    "identity.middleware.AdminAuthenticationMiddleware",
+    "identity.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -185,7 +187,8 @@ if DATABASE_URL:
             }
         )
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections
-        # The pool checks a connection before handing it out: the ones an outage broke are dropped, not used.
+        # The pool checks a connection before handing it out: the ones an outage broke are dropped, not used
+        # (identity/postgres/base.py: a round trip only when the server has ended the connection).
         _db["CONN_HEALTH_CHECKS"] = True
 else:
     _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
@@ -207,8 +210,10 @@ CACHES = {
 # --- users and passwords ----------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = ["users.backends.IdentityBackend"]
+# The first creates every hash (and makes the unknown-email refusal cost the same); the others only verify hashes
+# that are upgraded to it at the next login (users/hashers.py).
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "users.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "users.hashers.WerkzeugPasswordHasher",
@@ -336,7 +341,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["identity.authentication.CookieJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["identity.permissions.GuardianPermission"],
     "DEFAULT_PARSER_CLASSES": ["identity.parsers.StrictJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["identity.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "identity.pagination.EnvelopePagination",
     "DEFAULT_SCHEMA_CLASS": "identity.schema.AutoSchema",
     "DEFAULT_METADATA_CLASS": "identity.metadata.TokenOnlyMetadata",

@@ -1,4 +1,5 @@
-"""Request id propagation, the per-request log line and metrics, and the early request-size limit."""
+"""Request id propagation, the per-request log line and metrics, the early request-size limit, and the admin's
+session middleware kept to the admin's paths."""
 
 import logging
 import re
@@ -6,9 +7,13 @@ import time
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, connection
 from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve
 
 from identity import metrics
@@ -45,6 +50,20 @@ class RequestIdMiddleware:
             for var, token in reversed(tokens):
                 var.reset(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class AllowHeaderMiddleware:
+    """DRF names the allowed methods in an `Allow` header on every answer; HTTP asks for it on a 405 only (and an
+    OPTIONS answer describes them): elsewhere it is ~50 bytes per response that no client reads."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 and request.method != "OPTIONS":
+            del response["Allow"]
         return response
 
 
@@ -119,3 +138,42 @@ def _known_path(path: str) -> bool:
     except Resolver404:
         return False
     return match.url_name != "not-found"
+
+
+# --- the admin's middleware, on the admin's paths only ------------------------------------------------------------
+ADMIN_PATH_PREFIX = "/admin/"
+
+
+def _admin_only(middleware_class):
+    """`middleware_class` for the paths under `/admin/`; every other request passes through untouched.
+
+    Sessions, messages, CSRF and Django's `request.user` serve only the admin (docs/behaviour.md: the API sets no
+    cookies of its own and authenticates with the token; DRF's views are exempt from CSRF). A subclass, so that
+    the admin's system checks still find the middleware they need.
+    """
+
+    def __call__(self, request):
+        if request.path_info.startswith(ADMIN_PATH_PREFIX):
+            return middleware_class.__call__(self, request)
+        return self.get_response(request)
+
+    namespace = {
+        "__call__": __call__,
+        "__module__": __name__,
+        "__doc__": f"{middleware_class.__name__} under {ADMIN_PATH_PREFIX} only.",
+    }
+    if hasattr(middleware_class, "process_view"):
+
+        def process_view(self, request, callback, callback_args, callback_kwargs):
+            if request.path_info.startswith(ADMIN_PATH_PREFIX):
+                return middleware_class.process_view(self, request, callback, callback_args, callback_kwargs)
+            return None
+
+        namespace["process_view"] = process_view
+    return type(f"Admin{middleware_class.__name__}", (middleware_class,), namespace)
+
+
+AdminSessionMiddleware = _admin_only(SessionMiddleware)
+AdminCsrfViewMiddleware = _admin_only(CsrfViewMiddleware)
+AdminAuthenticationMiddleware = _admin_only(AuthenticationMiddleware)
+AdminMessageMiddleware = _admin_only(MessageMiddleware)

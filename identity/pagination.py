@@ -2,6 +2,7 @@
 
 import math
 
+from django.db import models
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
@@ -17,8 +18,19 @@ def _int_param(request, name: str) -> int | None:
         return None
 
 
+TOTAL = "pagination_total"
+
+
+def _count_of(queryset) -> models.Subquery:
+    """`(SELECT COUNT(*) FROM … the same filter)` as an expression (a plain COUNT, not an aggregate of the outer
+    query: no GROUP BY is added)."""
+    counted = queryset.order_by().annotate(**{TOTAL: models.Func(models.Value(1), function="COUNT")})
+    return models.Subquery(counted.values(TOTAL)[:1], output_field=models.IntegerField())
+
+
 class EnvelopePagination(BasePagination):
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, columns: tuple[str, ...] | None = None):
+        """The page's rows: model instances, or named tuples of `columns` when given."""
         page = _int_param(request, "page")
         self.page = page if page is not None and page >= 1 else 1
         limit = _int_param(request, "limit")
@@ -27,13 +39,17 @@ class EnvelopePagination(BasePagination):
         if offset > MAX_OFFSET:  # far past any data, and past what the database's integers hold
             self.total = queryset.count()
             return []
-        # One row more than the page tells whether anything follows: when nothing does, the total is known
-        # without a COUNT query (a first page, or any page short of `limit`, costs one query instead of two).
-        rows = list(queryset[offset : offset + self.limit + 1])
-        if len(rows) <= self.limit and (rows or offset == 0):
-            self.total = offset + len(rows)
+        # One row more than the page tells whether anything follows; every row also carries the exact total, an
+        # uncorrelated subquery the database counts once (on the company's index), so a page costs one query,
+        # not two. Only a page past the end (no row to carry it) counts on its own.
+        page = queryset.annotate(**{TOTAL: _count_of(queryset)})
+        if columns is not None:
+            page = page.values_list(*columns, TOTAL, named=True)
+        rows = list(page[offset : offset + self.limit + 1])
+        if rows:
+            self.total = getattr(rows[0], TOTAL)
         else:
-            self.total = queryset.count()
+            self.total = 0 if offset == 0 else queryset.count()
         return rows[: self.limit]
 
     def get_paginated_response(self, data):

@@ -40,21 +40,30 @@ class CompanyScopedQuerySet(models.QuerySet):
         """The plain row with this primary key in this company (and active, if asked), or None.
 
         The caller's user (every request) and the path object (every by-id request) are read this way: building
-        and compiling the equivalent ORM query costs more than running it. No joins: anything with
-        `select_related` goes through `for_company()` as usual.
+        and compiling the equivalent ORM query, or a `raw()` query's column mapping, costs more than running it.
+        No joins: anything with `select_related` goes through `for_company()` as usual.
         """
         model = self.model
-        manager = model._default_manager
-        connection = connections[manager.db]
-        sql = _scoped_pk_sql(model, self.company_field, active_only, connection.vendor)
+        alias = model._default_manager.db
+        connection = connections[alias]
+        sql, attnames, converters = _scoped_pk_query(model, self.company_field, active_only, alias)
         params = [
             model._meta.pk.get_db_prep_value(pk, connection),
             model._meta.get_field(self.company_field).get_db_prep_value(company_id, connection),
         ]
         if active_only:
             params.append(True)
-        rows = list(manager.raw(sql, params))
-        return rows[0] if rows else None
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if converters:
+            row = list(row)
+            for index, field_converters in converters:
+                for convert, expression in field_converters:
+                    row[index] = convert(row[index], expression, connection)
+        return model.from_db(alias, attnames, row)
 
 
 class TenantQuerySet(CompanyScopedQuerySet):
@@ -65,9 +74,21 @@ class TenantQuerySet(CompanyScopedQuerySet):
 
 
 @cache
-def _scoped_pk_sql(model, company_field: str, active_only: bool, vendor: str) -> str:
+def _scoped_pk_query(model, company_field: str, active_only: bool, alias: str):
+    """The SQL of `get_in_company`, the attribute names of its columns, and the database converters per column
+    (as the ORM applies them: SQLite returns UUIDs and datetimes as text; PostgreSQL needs none of them)."""
     meta = model._meta
-    quote = connections[model._default_manager.db].ops.quote_name
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = meta.concrete_fields
     columns = [meta.pk.column, meta.get_field(company_field).column] + (["is_active"] if active_only else [])
     where = " AND ".join(f"{quote(column)} = %s" for column in columns)
-    return f"SELECT * FROM {quote(meta.db_table)} WHERE {where} LIMIT 1"
+    select = ", ".join(quote(field.column) for field in fields)
+    sql = f"SELECT {select} FROM {quote(meta.db_table)} WHERE {where} LIMIT 1"
+    converters = []
+    for index, field in enumerate(fields):
+        expression = field.get_col(meta.db_table)
+        functions = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
+        if functions:
+            converters.append((index, [(function, expression) for function in functions]))
+    return sql, tuple(field.attname for field in fields), tuple(converters)

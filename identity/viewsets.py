@@ -135,9 +135,8 @@ class CrudViewSet(
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
-        if self.list_rows and not self.expand:
-            queryset = queryset.values_list(*self.get_serializer_class().keys, named=True)
-        page = self.paginate_queryset(queryset)
+        columns = self.get_serializer_class().keys if self.list_rows and not self.expand else None
+        page = self.paginator.paginate_queryset(queryset, request, view=self, columns=columns)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs):

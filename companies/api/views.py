@@ -17,6 +17,7 @@ class CompanyViewSet(CrudViewSet):
     filterset_class = CompanyFilterSet
     lookup_url_kwarg = "company_id"
     guardian_resource = "company"
+    list_rows = True
 
     def create_instance(self, data):
         return services.company_create(data=data)

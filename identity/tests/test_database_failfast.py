@@ -135,3 +135,50 @@ def test_a_command_can_raise_the_statement_timeout_for_its_own_work():
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('statement_timeout')")
         assert cursor.fetchone()[0] != "30s"
+
+
+# --- the pool's check before it hands out a connection ---------------------------------------------------------------
+def test_a_pooled_connection_the_server_ended_is_dropped_not_used():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    connection.close()  # back to the pool
+    with psycopg.connect(database_url(), autocommit=True) as admin:
+        ended = [
+            pid
+            for (pid,) in admin.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state = 'idle'"
+            ).fetchall()
+        ]
+        assert ended, "no pooled connection to end"
+        admin.execute("SELECT pg_terminate_backend(pid) FROM unnest(%s::int[]) AS pid", [ended])
+        _wait_until_gone(admin, ended)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_the_check_of_a_healthy_idle_connection_makes_no_round_trip():
+    from identity.postgres.base import check_pooled_connection
+
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        sent = []
+        real_execute = conn.execute
+        conn.execute = lambda *args, **kwargs: sent.append(args) or real_execute(*args, **kwargs)
+        check_pooled_connection(conn)
+        assert sent == []
+        with psycopg.connect(database_url(), autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [conn.info.backend_pid])
+            _wait_until_gone(admin, [conn.info.backend_pid])
+        with pytest.raises(psycopg.OperationalError):
+            check_pooled_connection(conn)
+        assert sent == [("",)]
+
+
+def _wait_until_gone(admin, pids, within: float = 10.0) -> None:
+    """pg_terminate_backend only signals: wait until the backends have exited (and so closed their sockets)."""
+    deadline = time.monotonic() + within
+    while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]).fetchone()[0]:
+        assert time.monotonic() < deadline, "the terminated backends did not exit"
+        time.sleep(0.05)
+    time.sleep(0.05)  # the server's goodbye reaches the client's sockets

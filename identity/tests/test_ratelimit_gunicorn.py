@@ -18,7 +18,7 @@ from identity.testing.live import database_url, gunicorn
 pytestmark = pytest.mark.postgres
 
 REAL_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "users.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "users.hashers.WerkzeugPasswordHasher",
 ]

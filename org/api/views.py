@@ -23,6 +23,7 @@ class OrganizationUnitViewSet(CrudViewSet):
     filterset_class = OrganizationUnitFilterSet
     lookup_url_kwarg = "unit_id"
     guardian_resource = "organization_unit"
+    list_rows = True
     expandable = {
         "parent": lambda queryset: selectors.with_unit_summary(queryset, "parent"),
         "children": lambda queryset: queryset.prefetch_related(selectors.children_prefetch()),
@@ -113,6 +114,7 @@ class PositionViewSet(CrudViewSet):
     filterset_class = PositionFilterSet
     lookup_url_kwarg = "position_id"
     guardian_resource = "position"
+    list_rows = True
     expandable = {"organization_unit": lambda queryset: selectors.with_unit_summary(queryset, "organization_unit")}
 
     def create_instance(self, data):

@@ -16,6 +16,7 @@ class CustomerViewSet(CrudViewSet):
     filterset_class = CustomerFilterSet
     lookup_url_kwarg = "customer_id"
     guardian_resource = "customer"
+    list_rows = True
 
     def create_instance(self, data):
         return services.customer_create(company_id=caller_company_id(self.request), data=data)
@@ -35,6 +36,7 @@ class SubcontractorViewSet(CrudViewSet):
     filterset_class = SubcontractorFilterSet
     lookup_url_kwarg = "subcontractor_id"
     guardian_resource = "subcontractor"
+    list_rows = True
 
     def create_instance(self, data):
         return services.subcontractor_create(company_id=caller_company_id(self.request), data=data)

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 INTERNAL = "internal-token-for-tests"
 REAL_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "users.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "users.hashers.WerkzeugPasswordHasher",
@@ -216,6 +216,89 @@ def test_verify_upgrades_pbkdf2_to_argon2(anon_client, user_a, internal_token, s
     assert verify(anon_client, user_a.email, "Django-pass-42").status_code == 200
     user_a.refresh_from_db()
     assert user_a.password.startswith("argon2$argon2id$")
+
+
+# OWASP's Argon2id parameters (users/hashers.py): 19 MiB, two passes, one lane.
+OWASP_ARGON2 = {"memory_cost": 19 * 1024, "time_cost": 2, "parallelism": 1}
+
+
+def argon2_cost(encoded: str) -> dict:
+    import argon2
+
+    params = argon2.extract_parameters("$" + encoded.split("$", 1)[1])
+    return {"memory_cost": params.memory_cost, "time_cost": params.time_cost, "parallelism": params.parallelism}
+
+
+@pytest.fixture
+def hash_calls(monkeypatch, settings):
+    """The real hashers, and the Argon2 cost of each hash they compute: ("encode"|"verify", parameters)."""
+    from users.hashers import Argon2idPasswordHasher
+
+    settings.PASSWORD_HASHERS = REAL_HASHERS
+    calls = []
+    encode, check = Argon2idPasswordHasher.encode, Argon2idPasswordHasher.verify
+
+    def counted_encode(self, password, salt):
+        encoded = encode(self, password, salt)
+        calls.append(("encode", argon2_cost(encoded)))
+        return encoded
+
+    def counted_verify(self, password, encoded):
+        calls.append(("verify", argon2_cost(encoded)))
+        return check(self, password, encoded)
+
+    monkeypatch.setattr(Argon2idPasswordHasher, "encode", counted_encode)
+    monkeypatch.setattr(Argon2idPasswordHasher, "verify", counted_verify)
+    return calls
+
+
+def test_new_hashes_are_argon2id_at_owasp_parameters(settings):
+    from django.contrib.auth.hashers import check_password, make_password
+
+    settings.PASSWORD_HASHERS = REAL_HASHERS
+    encoded = make_password("Fresh-pass-42")
+    assert encoded.startswith("argon2$argon2id$")
+    assert argon2_cost(encoded) == OWASP_ARGON2
+    assert check_password("Fresh-pass-42", encoded) and not check_password("Fresh-pass-43", encoded)
+
+
+def test_verify_upgrades_an_argon2_hash_at_djangos_defaults(anon_client, user_a, internal_token, hash_calls):
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    old = Argon2PasswordHasher().encode("Old-params-42", Argon2PasswordHasher().salt())
+    assert argon2_cost(old) == {"memory_cost": 102400, "time_cost": 2, "parallelism": 8}
+    User.objects.filter(pk=user_a.pk).update(password=old)
+
+    assert_error(verify(anon_client, user_a.email, "Old-params-43"), 403, "User or password invalid")
+    user_a.refresh_from_db()
+    assert user_a.password == old  # a failed check upgrades nothing
+
+    assert verify(anon_client, user_a.email, "Old-params-42").status_code == 200
+    user_a.refresh_from_db()
+    assert argon2_cost(user_a.password) == OWASP_ARGON2
+    assert verify(anon_client, user_a.email, "Old-params-42").status_code == 200
+
+
+def test_verify_of_a_current_hash_costs_one_hash_and_rewrites_nothing(anon_client, user_a, internal_token, hash_calls):
+    from django.contrib.auth.hashers import make_password
+
+    User.objects.filter(pk=user_a.pk).update(password=make_password("Current-pass-42"))
+    stored = User.objects.get(pk=user_a.pk).password
+    hash_calls.clear()
+    assert verify(anon_client, user_a.email, "Current-pass-42").status_code == 200
+    assert hash_calls == [("verify", OWASP_ARGON2)]
+    assert User.objects.get(pk=user_a.pk).password == stored
+
+
+@pytest.mark.parametrize("case", ["unknown", "wrong_password"])
+def test_verify_refusal_costs_one_hash_at_the_same_parameters(anon_client, user_a, internal_token, hash_calls, case):
+    from django.contrib.auth.hashers import make_password
+
+    User.objects.filter(pk=user_a.pk).update(password=make_password("Current-pass-42"))
+    hash_calls.clear()
+    email = "nobody@acme.test" if case == "unknown" else user_a.email
+    assert_error(verify(anon_client, email, "Some-password-1"), 403, "User or password invalid")
+    assert [cost for _, cost in hash_calls] == [OWASP_ARGON2]
 
 
 def test_werkzeug_hasher_refuses_malformed_hashes():

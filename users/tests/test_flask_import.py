@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 UTC = dt.UTC
 REAL_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "users.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "users.hashers.WerkzeugPasswordHasher",
 ]
