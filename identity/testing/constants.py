@@ -9,3 +9,27 @@ UNKNOWN_ID = "5b0c6c49-5c80-4d9c-a7b1-6d0d7a5d1f11"
 ASSIGNMENT_ID = "0e5a1c1e-0000-4000-8000-000000000001"
 SECOND_ASSIGNMENT_ID = "0e5a1c1e-0000-4000-8000-000000000002"
 OTHER_USERS_ASSIGNMENT_ID = "0e5a1c1e-0000-4000-8000-000000000009"
+
+# The keys of a user's representation as docs/behaviour.md §6.6 lists them: stated here once for the tests, apart
+# from the serializer's own `keys`, so that a test compares the code with the documented shape.
+USER_REPRESENTATION_KEYS = frozenset(
+    {
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "language",
+        "phone_number",
+        "avatar_file_id",
+        "has_avatar",
+        "is_active",
+        "is_verified",
+        "last_login_at",
+        "position_id",
+        "company_id",
+        "password_reset_required",
+        "last_password_change",
+        "created_at",
+        "updated_at",
+    }
+)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from identity.testing.assertions import assert_error
-from identity.testing.constants import PASSWORD
+from identity.testing.constants import PASSWORD, USER_REPRESENTATION_KEYS
 from users.models import User
 
 pytestmark = pytest.mark.django_db
@@ -20,25 +20,6 @@ REAL_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "users.hashers.WerkzeugPasswordHasher",
 ]
-USER_KEYS = {
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "language",
-    "phone_number",
-    "avatar_file_id",
-    "has_avatar",
-    "is_active",
-    "is_verified",
-    "last_login_at",
-    "position_id",
-    "company_id",
-    "password_reset_required",
-    "last_password_change",
-    "created_at",
-    "updated_at",
-}
 
 
 @pytest.fixture
@@ -95,7 +76,7 @@ def test_verify_success_returns_the_user_and_sets_last_login(anon_client, user_a
     response = verify(anon_client, user_a.email, PASSWORD)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == USER_KEYS
+    assert set(body) == USER_REPRESENTATION_KEYS
     assert body["id"] == str(user_a.pk)
     assert body["email"] == user_a.email
     assert body["company_id"] == str(user_a.company_id)

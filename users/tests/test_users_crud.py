@@ -7,35 +7,17 @@ import pytest
 from django.utils import timezone
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import USER_REPRESENTATION_KEYS
 from users.models import PasswordResetCode, User
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "Str0ng-Passw0rd!"
-KEYS = {
-    "id",
-    "email",
-    "first_name",
-    "last_name",
-    "language",
-    "phone_number",
-    "avatar_file_id",
-    "has_avatar",
-    "is_active",
-    "is_verified",
-    "last_login_at",
-    "position_id",
-    "company_id",
-    "password_reset_required",
-    "last_password_change",
-    "created_at",
-    "updated_at",
-}
 
 
 def test_representation_has_exactly_the_contract_keys(client_a, user_a, company_a):
     body = client_a.get(f"/users/{user_a.pk}").json()
-    assert set(body) == KEYS
+    assert set(body) == USER_REPRESENTATION_KEYS
     assert body["id"] == str(user_a.pk) and body["company_id"] == str(company_a.pk)
     assert body["email"] == "alpha@acme.test" and body["language"] == "en"
     assert body["created_at"].endswith("Z") and body["last_login_at"] is None and body["position_id"] is None
@@ -74,7 +56,7 @@ def test_create_returns_201_and_stores_a_hash(client_a, company_a, directory_a):
     )
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == KEYS
+    assert set(body) == USER_REPRESENTATION_KEYS
     assert body["email"] == "Gamma@Acme.test"  # stored as given
     assert (body["language"], body["is_verified"], body["password_reset_required"]) == ("fr", True, True)
     assert body["position_id"] == directory_a["position"] and body["company_id"] == str(company_a.pk)

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import USER_REPRESENTATION_KEYS
 from org.models import Position
 from users.models import User
 
@@ -190,25 +191,7 @@ def test_position_users_lists_the_holders_by_email(client_a, people, directory_a
     body = response.json()
     assert isinstance(body, list)
     assert [row["email"] for row in body] == ["mu@acme.test", "zeta@acme.test"]
-    assert set(body[0]) == {
-        "id",
-        "email",
-        "first_name",
-        "last_name",
-        "language",
-        "phone_number",
-        "avatar_file_id",
-        "has_avatar",
-        "is_active",
-        "is_verified",
-        "last_login_at",
-        "position_id",
-        "company_id",
-        "password_reset_required",
-        "last_password_change",
-        "created_at",
-        "updated_at",
-    }
+    assert set(body[0]) == USER_REPRESENTATION_KEYS
 
 
 def test_position_users_ordered_by_email(client_a, company_a, directory_a):
