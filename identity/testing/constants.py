@@ -33,3 +33,13 @@ USER_REPRESENTATION_KEYS = frozenset(
         "updated_at",
     }
 )
+
+# The path parameters of the schema that name an object of the `directory_a` fixture, and that object's key there.
+PATH_OBJECTS = {
+    "company_id": "company",
+    "user_id": "user",
+    "unit_id": "unit",
+    "position_id": "position",
+    "customer_id": "customer",
+    "subcontractor_id": "subcontractor",
+}

@@ -6,17 +6,9 @@ import pytest
 from django.test import Client
 
 from identity.testing.assertions import assert_error
+from identity.testing.constants import PATH_OBJECTS
 
 pytestmark = pytest.mark.django_db
-
-PATH_OBJECTS = {
-    "company_id": "company",
-    "user_id": "user",
-    "unit_id": "unit",
-    "position_id": "position",
-    "customer_id": "customer",
-    "subcontractor_id": "subcontractor",
-}
 
 
 def _schema_paths() -> list[str]:

@@ -11,6 +11,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from identity.testing.constants import PATH_OBJECTS
 from identity.testing.live import database_url, gunicorn
 from identity.testing.tokens import make_token
 
@@ -19,24 +20,16 @@ pytestmark = pytest.mark.postgres
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 MAX_EXAMPLES = 25  # per operation and phase: a few thousand requests over the whole schema
 RUN_TIMEOUT = 420
-PATH_PARAMETERS = {
-    "company_id": "company",
-    "user_id": "user",
-    "unit_id": "unit",
-    "position_id": "position",
-    "customer_id": "customer",
-    "subcontractor_id": "subcontractor",
-}
 
 
 def _config(ids: dict) -> str:
     """schemathesis.toml: path ids are the caller's own objects half of the time (the rest generated, mostly
     unknown), so that by-id reads and writes are exercised as well as their 404s."""
     lines = []
-    for key in PATH_PARAMETERS.values():
+    for key in PATH_OBJECTS.values():
         lines += [f"[dictionaries.{key}]", f"values = [{json.dumps(ids[key])}]", ""]
     lines.append("[parameters]")
-    for parameter, key in PATH_PARAMETERS.items():
+    for parameter, key in PATH_OBJECTS.items():
         lines.append(f'"path.{parameter}" = {{ dictionary = "{key}", probability = 0.5 }}')
     # Ids seen in responses are not reused: the caller appears in `GET /users`, and deleting or deactivating it
     # would turn every later request into a 401.
