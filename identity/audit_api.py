@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers
 from identity.filters import CollectionFilterSet, StrictUUIDFilter
 from identity.models import AuditEvent
 from identity.routers import Router
-from identity.serializers import iso_datetime, str_or_none
+from identity.serializers import KeyedSerializerMixin
 from identity.viewsets import CompanyScopedViewSet
 
 EVENT_KEYS = (
@@ -49,27 +49,13 @@ class AuditEventFilterSet(CollectionFilterSet):
         return [f"{prefix}created_at", f"{prefix}id"]
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(KeyedSerializerMixin, serializers.ModelSerializer):
+    keys = EVENT_KEYS
+
     class Meta:
         model = AuditEvent
         fields = list(EVENT_KEYS)
         read_only_fields = fields
-
-    def to_representation(self, event):
-        return {
-            "id": str(event.pk),
-            "created_at": iso_datetime(event.created_at),
-            "request_id": event.request_id,
-            "company_id": str_or_none(event.company_id),
-            "actor_id": str_or_none(event.actor_id),
-            "actor_email": event.actor_email,
-            "ip": event.ip,
-            "source": event.source,
-            "action": event.action,
-            "object_type": event.object_type,
-            "object_id": str_or_none(event.object_id),
-            "changed_fields": list(event.changed_fields or []),
-        }
 
 
 class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CompanyScopedViewSet):
