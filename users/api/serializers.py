@@ -103,17 +103,8 @@ class UserSerializer(KeyedSerializerMixin, StrictModelSerializer):
 
     def _form_values(self, data) -> dict:
         """A multipart body (but its `avatar` part) as a plain dict: absent stays absent (DRF would read a missing
-        boolean as False) and an empty string is null for nullable fields."""
-        values = {}
-        for key in data:
-            if key == "avatar":
-                continue
-            value = data.get(key)
-            field = self.fields.get(key)
-            if value == "" and field is not None and field.allow_null:
-                value = None
-            values[key] = value
-        return values
+        boolean as False); the base turns an empty string into null for nullable fields."""
+        return {key: data.get(key) for key in data if key != "avatar"}
 
     def _avatar(self, upload) -> files.Upload:
         """The `avatar` part, validated (docs/behaviour.md §6.6): refused on create, 403 on another user than the
