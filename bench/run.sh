@@ -15,7 +15,8 @@
 # Needs wrk (Debian package `wrk`); never part of `make test`. Run it on an otherwise idle machine: the Flask
 # comparison holds only where the floor reaches 5,000 req/s.
 # Usage: bench/run.sh [seconds per run]
-# (environment: BENCH_DB, BENCH_PORT, FLOOR, FLOOR_DIR, BASELINE, WEB_CONCURRENCY, GUNICORN_THREADS, BENCH_USERS)
+# (environment: BENCH_DB, BENCH_PORT, FLOOR, FLOOR_DIR, BASELINE, WEB_CONCURRENCY, GUNICORN_THREADS, BENCH_USERS,
+# ONLY: an extended regular expression; only the scenarios whose label matches it run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-5}
@@ -105,6 +106,7 @@ printf '%-40s %8s %8s %8s %9s %8s %8s %8s %8s %s\n' scenario "req/s" "p50 ms" "p
     "base/s" "÷base" "non-2xx"
 for entry in "${scenarios[@]}"; do
     IFS='|' read -r label flask target <<<"$entry"
+    [ -z "${ONLY:-}" ] || grep -Eq -- "${ONLY}" <<<"$label" || continue
     read -r path extra <<<"$target"
     # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
     { measure 1s http://127.0.0.1:${PORT}${path} $extra; measure 1s "http://127.0.0.1:${FLOOR_PORT}/"
