@@ -217,3 +217,13 @@ def directory_a(company_a, user_a):
 @pytest.fixture
 def directory_b(company_b, user_b):
     return _directory(company_b, user_b)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _change_feed_ends_before_the_test_database(django_db_setup):
+    """The row cache's change feed (identity.rowcache) keeps a session on the test database: it ends before the
+    database is dropped."""
+    yield
+    from identity import rowcache
+
+    rowcache.feed.stop()

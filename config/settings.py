@@ -197,6 +197,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
     _db.setdefault("TEST", {})
 DATABASES = {"default": _db}
+# Rows per table that each process keeps of the by-id reads (identity.rowcache; PostgreSQL only; 0: off).
+ROW_CACHE_SIZE = env.int("ROW_CACHE_SIZE", default=10000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
+from identity import rowcache
 from identity.context import actor_var, company_id_var, user_id_var
 
 COOKIE_NAME = "access_token"
@@ -65,10 +66,15 @@ class CookieJWTAuthentication(authentication.BaseAuthentication):
             if not _is_uuid(company_claim):
                 raise exceptions.AuthenticationFailed("Invalid JWT token: company_id must be a valid UUID") from None
             raise exceptions.AuthenticationFailed("User not found or inactive") from None
-        user = get_user_model()._default_manager.get_in_company(pk=user_uuid, company_id=company_id, active_only=True)
+        # One fence per request covers the caller and the path object (identity.rowcache).
+        fence = rowcache.fence()
+        user = get_user_model()._default_manager.get_in_company(
+            pk=user_uuid, company_id=company_id, active_only=True, fence=fence
+        )
         if user is None:
             raise exceptions.AuthenticationFailed("User not found or inactive")
         request._request.company_id = company_id
+        request._request.row_fence = fence
         company_id_var.set(str(company_id))
         user_id_var.set(str(user.pk))
         actor_var.set((user.pk, user.email))

@@ -8,9 +8,11 @@ equivalent to `for_company(company_id).filter(pk=pk).first()`. The company itsel
 
 import uuid
 from functools import cache
+from typing import NamedTuple
 
 from django.db import connections, models
 
+from identity import rowcache
 from identity.exceptions import ValidationFailed
 
 
@@ -36,34 +38,49 @@ class CompanyScopedQuerySet(models.QuerySet):
     def for_company(self, company_id) -> "CompanyScopedQuerySet":
         return self.filter(**{self.company_field: company_id})
 
-    def get_in_company(self, *, pk, company_id, active_only: bool = False):
+    def get_in_company(self, *, pk, company_id, active_only: bool = False, fence: int | None = None):
         """The plain row with this primary key in this company (and active, if asked), or None.
 
         The caller's user (every request) and the path object (every by-id request) are read this way: building
         and compiling the equivalent ORM query, or a `raw()` query's column mapping, costs more than running it.
-        No joins: anything with `select_related` goes through `for_company()` as usual.
+        No joins: anything with `select_related` goes through `for_company()` as usual. `fence`: the request's
+        `identity.rowcache.fence()`; with it the row may come from the row cache.
         """
         model = self.model
         alias = model._default_manager.db
         connection = connections[alias]
-        sql, attnames, converters = _scoped_pk_query(model, self.company_field, active_only, alias)
-        params = [
-            model._meta.pk.get_db_prep_value(pk, connection),
-            model._meta.get_field(self.company_field).get_db_prep_value(company_id, connection),
-        ]
-        if active_only:
+        query = _scoped_pk_query(model, self.company_field, active_only, alias)
+        pk = model._meta.pk.get_db_prep_value(pk, connection)
+        company_id = model._meta.get_field(self.company_field).get_db_prep_value(company_id, connection)
+        table = model._meta.db_table
+        read_at = fence if fence is not None and table in rowcache.NOTIFIED_TABLES and rowcache.usable(alias) else None
+        if read_at is not None:
+            row = rowcache.lookup(table, pk)
+            if row is not None:
+                if row[query.company_index] != company_id or (active_only and not row[query.active_index]):
+                    return None
+                return model.from_db(alias, query.attnames, row)
+            # The cache holds the whole row whatever was asked: read it without the `is_active` condition.
+            query = _scoped_pk_query(model, self.company_field, False, alias)
+        params = [pk, company_id]
+        if query.active_only:
             params.append(True)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(query.sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
-        if converters:
+        if query.converters:
             row = list(row)
-            for index, field_converters in converters:
+            for index, field_converters in query.converters:
                 for convert, expression in field_converters:
                     row[index] = convert(row[index], expression, connection)
-        return model.from_db(alias, attnames, row)
+        row = tuple(row)
+        if read_at is not None:
+            rowcache.store(table, pk, row, read_at)
+            if active_only and not row[query.active_index]:
+                return None
+        return model.from_db(alias, query.attnames, row)
 
 
 class TenantQuerySet(CompanyScopedQuerySet):
@@ -73,10 +90,20 @@ class TenantQuerySet(CompanyScopedQuerySet):
     company_field = "id"
 
 
+class _PkQuery(NamedTuple):
+    sql: str
+    attnames: tuple
+    converters: tuple
+    active_only: bool
+    company_index: int
+    active_index: int
+
+
 @cache
-def _scoped_pk_query(model, company_field: str, active_only: bool, alias: str):
-    """The SQL of `get_in_company`, the attribute names of its columns, and the database converters per column
-    (as the ORM applies them: SQLite returns UUIDs and datetimes as text; PostgreSQL needs none of them)."""
+def _scoped_pk_query(model, company_field: str, active_only: bool, alias: str) -> _PkQuery:
+    """The SQL of `get_in_company`, the attribute names of its columns, the database converters per column (as the
+    ORM applies them: SQLite returns UUIDs and datetimes as text; PostgreSQL needs none of them), and where the
+    company and `is_active` columns are in the row."""
     meta = model._meta
     connection = connections[alias]
     quote = connection.ops.quote_name
@@ -91,4 +118,13 @@ def _scoped_pk_query(model, company_field: str, active_only: bool, alias: str):
         functions = connection.ops.get_db_converters(expression) + field.get_db_converters(connection)
         if functions:
             converters.append((index, [(function, expression) for function in functions]))
-    return sql, tuple(field.attname for field in fields), tuple(converters)
+    attnames = tuple(field.attname for field in fields)
+    company_attname = meta.get_field(company_field).attname
+    return _PkQuery(
+        sql,
+        attnames,
+        tuple(converters),
+        active_only,
+        attnames.index(company_attname),
+        attnames.index("is_active") if "is_active" in attnames else -1,
+    )

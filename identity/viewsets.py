@@ -83,8 +83,11 @@ class CompanyScopedViewSet(GenericViewSet):
             )
         elif self.expand or type(self).prepare_queryset is not CompanyScopedViewSet.prepare_queryset:
             obj = self.get_queryset().filter(pk=pk).first()
-        else:  # the common case: a plain row, read without compiling an ORM query
-            obj = self.queryset.get_in_company(pk=pk, company_id=caller_company_id(self.request))
+        else:  # the common case: a plain row, read without compiling an ORM query (from the row cache for a read)
+            fence = (
+                getattr(self.request._request, "row_fence", None) if self.request.method in ("GET", "HEAD") else None
+            )
+            obj = self.queryset.get_in_company(pk=pk, company_id=caller_company_id(self.request), fence=fence)
         if obj is None:
             raise NotFound(self.get_not_found_message())
         return obj

@@ -1,0 +1,163 @@
+"""The row cache (identity.rowcache) serves the by-id reads only while the change feed vouches for them: a change
+committed anywhere — another worker, another process, a plain SQL session — is seen at once, a deactivated or
+deleted user loses access at once in every worker, and while the feed is down every read goes to the database."""
+
+import time
+import uuid
+
+import psycopg
+import pytest
+import requests
+from django.db import connection
+
+from identity import rowcache
+from identity.testing.live import database_url, gunicorn
+from identity.testing.tokens import make_token
+from users.models import User
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+FEED = "identity-change-feed"
+
+
+def _sql(statement: str, params=(), *, silent: bool = False) -> None:
+    """Runs `statement` and commits, in a session of its own; `silent`: with triggers off (no notification), as
+    no write of the service can do, so that only a served cached row can show the old value."""
+    with psycopg.connect(database_url().replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        if silent:
+            conn.execute("SET session_replication_role = replica")
+        conn.execute(statement, params)
+
+
+def _feed_ready() -> None:
+    deadline = time.monotonic() + 10
+    while rowcache.fence() is None:  # the first call starts the feed in this process
+        assert time.monotonic() < deadline, "the change feed did not connect"
+        time.sleep(0.01)
+
+
+def _read(user):
+    """The read of a request: its fence, then the row."""
+    fence = rowcache.fence()
+    return User.objects.get_in_company(pk=user.pk, company_id=user.company_id, active_only=True, fence=fence)
+
+
+def test_a_cached_row_is_served_until_a_change_is_notified(company_a, make_user):
+    user = make_user(company_a, f"cache-{uuid.uuid4().hex[:8]}@acme.test")
+    _feed_ready()
+    assert _read(user).first_name == user.first_name
+    _sql("UPDATE users_user SET first_name = 'Silent' WHERE id = %s", [user.pk], silent=True)
+    # Served from the cache: the silent change is not seen (this is what makes the cache observable) …
+    assert _read(user).first_name == user.first_name
+    # … and every notified change is seen by the very next read, however soon after its commit.
+    for attempt in range(30):
+        _sql("UPDATE users_user SET first_name = %s WHERE id = %s", [f"Name {attempt}", user.pk])
+        assert _read(user).first_name == f"Name {attempt}"
+    _sql("UPDATE users_user SET is_active = false WHERE id = %s", [user.pk])
+    assert _read(user) is None
+    _sql("UPDATE users_user SET is_active = true WHERE id = %s", [user.pk])
+    assert _read(user) is not None
+    _sql("DELETE FROM users_user WHERE id = %s", [user.pk])
+    assert _read(user) is None
+
+
+def test_a_row_read_before_a_notified_change_is_not_kept(company_a, make_user):
+    user = make_user(company_a, f"stale-{uuid.uuid4().hex[:8]}@acme.test")
+    _feed_ready()
+    read_at = rowcache.fence()
+    stale = (user.pk,)  # what a read that began before the change would hold
+    _sql("UPDATE users_user SET first_name = 'Changed' WHERE id = %s", [user.pk])
+    assert rowcache.fence() != read_at  # the change was handed to the cache
+    rowcache.store("users_user", user.pk, stale, read_at)
+    assert rowcache.lookup("users_user", user.pk) is None
+
+
+def test_no_cache_inside_a_transaction(company_a, make_user, django_assert_num_queries):
+    from django.db import transaction
+
+    user = make_user(company_a, f"atomic-{uuid.uuid4().hex[:8]}@acme.test")
+    _feed_ready()
+    _read(user)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(first_name="Uncommitted")
+        with django_assert_num_queries(1):
+            assert _read(user).first_name == "Uncommitted"  # its own write, not yet notified to anyone
+
+
+def test_while_the_feed_is_down_every_read_goes_to_the_database(company_a, make_user):
+    user = make_user(company_a, f"down-{uuid.uuid4().hex[:8]}@acme.test")
+    _feed_ready()
+    assert _read(user) is not None
+    _end_feed_sessions()
+    _sql("UPDATE users_user SET first_name = 'While down' WHERE id = %s", [user.pk], silent=True)
+    assert rowcache.fence() is None
+    assert _read(user).first_name == "While down"
+    _feed_ready()  # back: it starts empty
+    _sql("UPDATE users_user SET first_name = 'Unnoticed' WHERE id = %s", [user.pk], silent=True)
+    assert _read(user).first_name == "Unnoticed"
+
+
+def _end_feed_sessions() -> None:
+    """Terminates every change-feed session on the test database and waits until they are gone."""
+    name = connection.settings_dict["NAME"]
+    query = "SELECT pid FROM pg_stat_activity WHERE application_name = %s AND datname = %s"
+    with psycopg.connect(database_url().replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute(query, [FEED, name])]
+        assert pids, "no change-feed session to end"
+        for pid in pids:
+            conn.execute("SELECT pg_terminate_backend(%s)", [pid])
+        deadline = time.monotonic() + 10
+        while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]).fetchone()[0]:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+
+
+def test_every_table_of_the_cache_has_the_feed_trigger():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT event_object_table FROM information_schema.triggers WHERE trigger_name = %s",
+            ["identity_row_changed"],
+        )
+        notified = {row[0] for row in cursor.fetchall()}
+    assert notified == set(rowcache.NOTIFIED_TABLES)
+
+
+# --- across gunicorn workers -------------------------------------------------------------------------------
+@pytest.fixture
+def two_workers():
+    with gunicorn({"DATABASE_URL": database_url(), "DATABASE_POOL_MAX_SIZE": "2"}, workers=2) as (url, _log):
+        yield url
+
+
+def _get(url, path, token):
+    # A new connection each time, so that the requests spread over both workers.
+    return requests.get(f"{url}{path}", cookies={"access_token": token}, headers={"Connection": "close"}, timeout=30)
+
+
+def test_a_deactivated_or_deleted_user_loses_access_at_once_in_every_worker(two_workers, company_a, make_user):
+    url = two_workers
+    admin = make_user(company_a, f"admin-{uuid.uuid4().hex[:8]}@acme.test")
+    member = make_user(company_a, f"member-{uuid.uuid4().hex[:8]}@acme.test")
+    admin_token, member_token = make_token(admin), make_token(member)
+    for _ in range(12):  # both workers have read (and cached) the member and its row
+        assert _get(url, f"/users/{member.pk}", member_token).status_code == 200
+    _sql("UPDATE users_user SET first_name = 'Silent' WHERE id = %s", [member.pk], silent=True)
+    names = {_get(url, f"/users/{member.pk}", member_token).json()["first_name"] for _ in range(12)}
+    assert member.first_name in names  # served from a worker's cache
+
+    # Deactivated through the API (in whichever worker), then refused by every worker at once.
+    response = requests.patch(
+        f"{url}/users/{member.pk}", json={"is_active": False}, cookies={"access_token": admin_token}, timeout=30
+    )
+    assert response.status_code == 200, response.text
+    for _ in range(12):
+        assert _get(url, f"/users/{member.pk}", member_token).status_code == 401
+        assert _get(url, f"/users/{member.pk}", admin_token).json()["is_active"] is False
+
+    # Reactivated, then deleted by a plain SQL session: refused at once as well.
+    _sql("UPDATE users_user SET is_active = true WHERE id = %s", [member.pk])
+    assert _get(url, f"/users/{member.pk}", member_token).status_code == 200
+    _sql("DELETE FROM users_user WHERE id = %s", [member.pk])
+    for _ in range(12):
+        assert _get(url, f"/users/{member.pk}", member_token).status_code == 401
+        assert _get(url, f"/users/{member.pk}", admin_token).status_code == 404
