@@ -116,11 +116,15 @@ class ChangeFeed:
             self._thread.start()
 
     def _run(self) -> None:
+        failures = 0
         while not self._stopped.is_set():
             try:
                 self._listen()
             except (psycopg.Error, OSError) as exc:
-                logger.warning("Change feed disconnected, the row cache is off until it is back: %s", exc)
+                # Once per outage (then at debug level while it lasts).
+                level = logging.WARNING if failures == 0 or self.connected.is_set() else logging.DEBUG
+                logger.log(level, "Change feed disconnected, the row cache is off until it is back: %s", exc)
+                failures = 0 if self.connected.is_set() else failures + 1
             finally:
                 self._disconnect()
             self._stopped.wait(RECONNECT_SECONDS)

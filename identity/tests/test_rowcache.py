@@ -161,3 +161,20 @@ def test_a_deactivated_or_deleted_user_loses_access_at_once_in_every_worker(two_
     for _ in range(12):
         assert _get(url, f"/users/{member.pk}", member_token).status_code == 401
         assert _get(url, f"/users/{member.pk}", admin_token).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/users/{user}", "/companies/{company}"])
+def test_a_repeated_by_id_get_takes_no_query(client_a, user_a, company_a, django_assert_num_queries, path):
+    _feed_ready()
+    url = path.format(user=user_a.pk, company=company_a.pk)
+    first = client_a.get(url)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):  # the caller and the path object, both from the cache (one fence)
+        again = client_a.get(url)
+    assert again.json() == first.json()
+    _sql("UPDATE users_user SET first_name = 'Renamed' WHERE id = %s", [user_a.pk])
+    _sql("UPDATE companies_company SET name = 'Renamed Inc' WHERE id = %s", [company_a.pk])
+    # Both changed: both read again (the caller's own row once: the path object then comes from the cache).
+    with django_assert_num_queries(1 if path.startswith("/users") else 2):
+        changed = client_a.get(url)
+    assert changed.json()["first_name" if "users" in path else "name"] in ("Renamed", "Renamed Inc")
