@@ -20,7 +20,10 @@ from identity.clients.base import (
 OPERATIONS = frozenset({"LIST", "CREATE", "READ", "UPDATE", "DELETE"})
 
 SERVICE = "guardian"
-_client = ServiceClient(SERVICE, url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT")
+# Every protected request makes a check: its calls skip `requests` (identity/clients/base.py, the direct transport).
+_client = ServiceClient(
+    SERVICE, url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+)
 
 
 @dataclass(frozen=True)
