@@ -19,6 +19,7 @@ from identity.exception_handler import client_error_response
 from identity.testing.fakeserver import DEADLINE_SLACK, PROCEED, FakeServer
 from identity.testing.guardian import GuardianFake
 from identity.testing.storage import StorageFake
+from identity.testing.tcpproxy import TcpProxy
 
 
 class Echo(FakeServer):
@@ -261,3 +262,20 @@ def test_direct_threads_share_the_kept_alive_connections(direct, echo):
     for _ in range(5):
         direct.request("GET", "/again", token="tok")
     assert len({call.peer for call in echo.calls}) == opened
+
+
+def test_the_tcp_proxy_forwards_without_nagle():
+    target = socket.create_server(("127.0.0.1", 0))
+    proxy = TcpProxy("127.0.0.1", target.getsockname()[1])
+    proxy.open()
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5):
+            deadline = time.monotonic() + 5
+            while not proxy._pairs:
+                assert time.monotonic() < deadline, "the proxy never connected upstream"
+                time.sleep(0.01)
+            for sock in proxy._pairs[0]:
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        proxy.close()
+        target.close()
