@@ -285,6 +285,7 @@ def _send_direct(method: str, base_url: str, path: str, *, token: str | None, pa
         lines.append(f"Content-Length: {len(body)}")
     message = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
     sock = _idle.take(origin) or _connect(origin)
+    response = None
     try:
         _clamp(sock)
         sock.sendall(message)
@@ -293,10 +294,12 @@ def _send_direct(method: str, base_url: str, path: str, *, token: str | None, pa
         content = response.read()
         headers = CaseInsensitiveDict(response.getheaders())
         status, will_close = response.status, response.will_close
-        response.close()
     except BaseException:
         sock.close()
         raise
+    finally:
+        if response is not None:
+            response.close()  # its reader only: the socket stays open unless closed above
     if will_close:
         sock.close()
     else:
