@@ -12,10 +12,16 @@
 # checkout of the project, e.g. `git worktree add /tmp/base main`, using this .venv) also starts the service from DIR
 # on the same database and measures it in the same alternation (floor, baseline, service, service, baseline,
 # floor): the columns base/s and ÷base compare the two under the same load.
+# GUARDIAN=on|cached runs the service with Guardian on against bench/guardian_stub.py (a keep-alive stub answering
+# every check with a grant), without or with a 5-second decision cache (GUARDIAN_CACHE_SECONDS=5; the cache is
+# $BENCH_CACHE_URL, local memory when unset). GUARDIAN=compare keeps the service's Guardian off and also starts it
+# with Guardian on and on+cache, measured in the same alternation (floor, off, on, cached, cached, on, off, floor):
+# the columns on/s, ÷off, cache/s, ÷off are their req/s and their ratios to Guardian off.
 # Needs wrk (Debian package `wrk`); never part of `make test`. Run it on an otherwise idle machine: the Flask
 # comparison holds only where the floor reaches 5,000 req/s.
 # Usage: bench/run.sh [seconds per run]
 # (environment: BENCH_DB, BENCH_PORT, FLOOR, FLOOR_DIR, BASELINE, WEB_CONCURRENCY, GUNICORN_THREADS, BENCH_USERS,
+# GUARDIAN, GUARDIAN_STUB_PORT (default BENCH_PORT + 5), BENCH_CACHE_URL,
 # ONLY: an extended regular expression; only the scenarios whose label matches it run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +30,11 @@ DB=${BENCH_DB:-identity_bench}
 PORT=${BENCH_PORT:-8055}
 FLOOR_PORT=$((PORT + 1))
 BASE_PORT=$((PORT + 2))
+ON_PORT=$((PORT + 3))
+CACHED_PORT=$((PORT + 4))
+STUB_PORT=${GUARDIAN_STUB_PORT:-$((PORT + 5))}
+GUARDIAN=${GUARDIAN:-off}
+case "$GUARDIAN" in off | on | cached | compare) ;; *) echo "GUARDIAN is off, on, cached or compare" >&2; exit 1 ;; esac
 BASELINE=${BASELINE:-}
 USERS=${BENCH_USERS:-1000}
 FLOOR_DIR=${FLOOR_DIR:-../shared/bench}
@@ -60,15 +71,35 @@ token=$(.venv/bin/python manage.py issue_token "$email" --minutes 120)
 servers=()
 cleanup() { for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-.venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${PORT}" --access-logfile /dev/null --log-level warning \
-    config.wsgi &
+# The service with Guardian on (no cache, or a 5-second decision cache), against the keep-alive stub.
+guardian_on=(USE_GUARDIAN_SERVICE=true "GUARDIAN_SERVICE_URL=http://127.0.0.1:${STUB_PORT}" GUARDIAN_CACHE_SECONDS=0)
+guardian_cached=("${guardian_on[@]}" GUARDIAN_CACHE_SECONDS=5)
+[ -z "${BENCH_CACHE_URL:-}" ] || guardian_cached+=("CACHE_URL=${BENCH_CACHE_URL}")
+service_env=(USE_GUARDIAN_SERVICE=false)
+[ "$GUARDIAN" = on ] && service_env=("${guardian_on[@]}")
+[ "$GUARDIAN" = cached ] && service_env=("${guardian_cached[@]}")
+ports=("$PORT" "$FLOOR_PORT")
+if [ "$GUARDIAN" != off ]; then
+    .venv/bin/python bench/guardian_stub.py --port "$STUB_PORT" &
+    servers+=($!)
+fi
+env "${service_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${PORT}" \
+    --access-logfile /dev/null --log-level warning config.wsgi &
 servers+=($!)
+if [ "$GUARDIAN" = compare ]; then
+    env "${guardian_on[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${ON_PORT}" \
+        --access-logfile /dev/null --log-level warning config.wsgi &
+    servers+=($!)
+    env "${guardian_cached[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${CACHED_PORT}" \
+        --access-logfile /dev/null --log-level warning config.wsgi &
+    servers+=($!)
+    ports+=("$ON_PORT" "$CACHED_PORT")
+fi
 floor_env=()
 [ "${FLOOR:-bare}" = db ] && floor_env=(FLOOR_DB_DSN="postgresql://postgres@127.0.0.1:5432/${DB}")
 env "${floor_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py --chdir "$FLOOR_DIR" -b "127.0.0.1:${FLOOR_PORT}" \
     --access-logfile /dev/null --log-level warning floor_app:app &
 servers+=($!)
-ports=("$PORT" "$FLOOR_PORT")
 if [ -n "$BASELINE" ]; then
     (cd "$BASELINE" && exec "$OLDPWD/.venv/bin/gunicorn" -c config/gunicorn.conf.py -b "127.0.0.1:${BASE_PORT}" \
         --access-logfile /dev/null --log-level warning config.wsgi) &
@@ -78,6 +109,9 @@ fi
 for port in "${ports[@]}"; do
     for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:${port}/health/live" >/dev/null && break; sleep 0.2; done
 done
+if [ "$GUARDIAN" != off ]; then
+    for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:${STUB_PORT}/stats" >/dev/null && break; sleep 0.1; done
+fi
 
 # wrk's req/s, p50 and p99 (ms) and the count of non-2xx answers of one run.
 measure() {
@@ -101,34 +135,60 @@ scenarios=(
     "POST /verify_password|16|/verify_password -s $work/verify.lua"
 )
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r); ${WEB_CONCURRENCY} workers, ${GUNICORN_THREADS:-1} thread(s);" \
-     "${USERS} users; wrk -t2 -c16 -d${DURATION}s; floor: ${FLOOR:-bare}"
-printf '%-40s %8s %8s %8s %9s %8s %8s %8s %8s %s\n' scenario "req/s" "p50 ms" "p99 ms" "floor/s" "÷floor" "÷Flask" \
+     "${USERS} users; wrk -t2 -c16 -d${DURATION}s; floor: ${FLOOR:-bare}; Guardian: ${GUARDIAN}" \
+     "$([ "$GUARDIAN" = off ] || echo "(stub :${STUB_PORT}, cache ${BENCH_CACHE_URL:-local memory})")"
+guardian_header=()
+[ "$GUARDIAN" = compare ] && guardian_header=("on/s" "÷off" "cache/s" "÷off")
+printf '%-40s %8s %8s %8s %9s %8s %8s %8s %8s %7s' scenario "req/s" "p50 ms" "p99 ms" "floor/s" "÷floor" "÷Flask" \
     "base/s" "÷base" "non-2xx"
+[ "$GUARDIAN" != compare ] || printf ' %8s %6s %8s %6s' "${guardian_header[@]}"
+printf '\n'
 for entry in "${scenarios[@]}"; do
     IFS='|' read -r label flask target <<<"$entry"
     [ -z "${ONLY:-}" ] || grep -Eq -- "${ONLY}" <<<"$label" || continue
     read -r path extra <<<"$target"
     # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
     { measure 1s http://127.0.0.1:${PORT}${path} $extra; measure 1s "http://127.0.0.1:${FLOOR_PORT}/"
-      [ -z "$BASELINE" ] || measure 1s http://127.0.0.1:${BASE_PORT}${path} $extra; } >/dev/null
+      [ -z "$BASELINE" ] || measure 1s http://127.0.0.1:${BASE_PORT}${path} $extra
+      [ "$GUARDIAN" != compare ] || { measure 1s http://127.0.0.1:${ON_PORT}${path} $extra
+                                     measure 1s http://127.0.0.1:${CACHED_PORT}${path} $extra; }; } >/dev/null
     read -r f1 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
     b1=0 b2=0
     # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
     [ -n "$BASELINE" ] && read -r b1 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
     # shellcheck disable=SC2086
     read -r s1 p50a p99a bad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
+    g1=0 g2=0 c1=0 c2=0 gbad=0
+    if [ "$GUARDIAN" = compare ]; then
+        # shellcheck disable=SC2086
+        read -r g1 _ _ gbad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${ON_PORT}${path} $extra)"
+        # shellcheck disable=SC2086
+        read -r c1 _ _ cbad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${CACHED_PORT}${path} $extra)"
+        # shellcheck disable=SC2086
+        read -r c2 _ _ cbad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${CACHED_PORT}${path} $extra)"
+        # shellcheck disable=SC2086
+        read -r g2 _ _ gbad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${ON_PORT}${path} $extra)"
+        gbad=$((gbad1 + gbad2 + cbad1 + cbad2))
+    fi
     # shellcheck disable=SC2086
     read -r s2 p50b p99b bad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
     # shellcheck disable=SC2086
     [ -n "$BASELINE" ] && read -r b2 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
     read -r f2 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
-    python3 - "$label" "$flask" "$s1" "$s2" "$p50a" "$p50b" "$p99a" "$p99b" "$f1" "$f2" "$bad1" "$bad2" "$b1" "$b2" <<'PY'
+    bad2=$((bad2 + gbad))
+    python3 - "$label" "$flask" "$s1" "$s2" "$p50a" "$p50b" "$p99a" "$p99b" "$f1" "$f2" "$bad1" "$bad2" "$b1" "$b2" \
+        "$g1" "$g2" "$c1" "$c2" <<'PY'
 import sys
-label, flask, s1, s2, p50a, p50b, p99a, p99b, f1, f2, bad1, bad2, b1, b2 = sys.argv[1:]
+label, flask, s1, s2, p50a, p50b, p99a, p99b, f1, f2, bad1, bad2, b1, b2, g1, g2, c1, c2 = sys.argv[1:]
 service, floor, base = (float(s1) + float(s2)) / 2, (float(f1) + float(f2)) / 2, (float(b1) + float(b2)) / 2
 p50, p99 = max(float(p50a), float(p50b)), max(float(p99a), float(p99b))
 versus_base = f"{base:8.0f} {service / base:8.2f}" if base else f"{'-':>8} {'-':>8}"
+on, cached = (float(g1) + float(g2)) / 2, (float(c1) + float(c2)) / 2
+versus_off = f" {on:8.0f} {on / service:6.3f} {cached:8.0f} {cached / service:6.3f}" if on else ""
 print(f"{label:40} {service:8.0f} {p50:8.1f} {p99:8.1f} {floor:9.0f} {service / floor:8.3f} "
-      f"{service / float(flask):8.2f} {versus_base} {int(bad1) + int(bad2)}")
+      f"{service / float(flask):8.2f} {versus_base} {int(bad1) + int(bad2):7d}{versus_off}")
 PY
 done
+if [ "$GUARDIAN" != off ]; then
+    echo "# check-access calls the stub granted: $(curl -fs "http://127.0.0.1:${STUB_PORT}/stats")"
+fi

@@ -2,6 +2,7 @@
 roles, policies and permissions."""
 
 import hashlib
+import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -20,7 +21,10 @@ from identity.clients.base import (
 OPERATIONS = frozenset({"LIST", "CREATE", "READ", "UPDATE", "DELETE"})
 
 SERVICE = "guardian"
-_client = ServiceClient(SERVICE, url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT")
+# Every protected request makes a check: its calls skip `requests` (identity/clients/base.py, the direct transport).
+_client = ServiceClient(
+    SERVICE, url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+)
 
 
 @dataclass(frozen=True)
@@ -30,21 +34,60 @@ class Decision:
 
 
 def check_access(*, token: str, user_id: str, resource_name: str, operation: str) -> Decision:
-    """Asks Guardian whether the caller may do `operation` on `resource_name`; raises ServiceUnavailable."""
+    """Asks Guardian whether the caller may do `operation` on `resource_name`; raises ServiceUnavailable.
+
+    With GUARDIAN_CACHE_SECONDS > 0 a decision (a grant or a denial; never a failure) is kept for that long per
+    (SHA-256 of the token, resource name, operation) in the shared cache of CACHE_URL, with the moment it expires;
+    each process also keeps the decisions it has seen until that same moment (`_recent`), so that a cached
+    decision costs no round trip to the cache. No copy outlives GUARDIAN_CACHE_SECONDS after Guardian's answer
+    (docs/behaviour.md §3.2).
+    """
     if operation not in OPERATIONS:
         raise ValueError(f"unknown operation {operation!r}")
     cache_seconds = settings.GUARDIAN_CACHE_SECONDS
-    key = None
-    if cache_seconds > 0:
-        digest = hashlib.sha256(token.encode()).hexdigest()
-        key = f"guardian:{digest}:{resource_name}:{operation}"
-        cached = cache.get(key)
-        if cached is not None:
-            return Decision(*cached)
+    if cache_seconds <= 0:
+        return _ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    key = f"guardian:{digest}:{resource_name}:{operation}"
+    now = time.time()
+    recent = _recent.get(key)
+    if recent is not None and now < recent[0]:
+        return recent[1]
+    cached = cache.get(key)
+    if isinstance(cached, tuple) and len(cached) == 3 and now < cached[2]:
+        decision = Decision(cached[0], cached[1])
+        _recent.keep(key, min(cached[2], now + cache_seconds), decision)
+        return decision
     decision = _ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
-    if key is not None:
-        cache.set(key, (decision.granted, decision.reason), cache_seconds)
+    expires = now + cache_seconds
+    cache.set(key, (decision.granted, decision.reason, expires), cache_seconds)
+    _recent.keep(key, expires, decision)
     return decision
+
+
+class _Recent:
+    """This process's copies of cached decisions: key → (expiry as time.time(), decision), at most `size` of them."""
+
+    def __init__(self, size: int = 10_000):
+        self.size = size
+        self.entries: dict[str, tuple[float, Decision]] = {}
+
+    def get(self, key: str) -> tuple[float, Decision] | None:
+        return self.entries.get(key)
+
+    def keep(self, key: str, expires: float, decision: Decision) -> None:
+        if len(self.entries) >= self.size:
+            now = time.time()
+            self.entries = {k: entry for k, entry in self.entries.items() if entry[0] > now}
+            if len(self.entries) >= self.size:  # all still fresh: start over rather than grow
+                self.entries = {}
+        self.entries[key] = (expires, decision)
+
+    def clear(self) -> None:
+        self.entries = {}
+
+
+_recent = _Recent()
 
 
 def _ask(*, token: str, user_id: str, resource_name: str, operation: str) -> Decision:

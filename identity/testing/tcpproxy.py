@@ -73,6 +73,10 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            # Forwarded as it arrives: without TCP_NODELAY a second small write waits for the first one's
+            # delayed ACK (about 40 ms on a kept-alive connection).
+            for sock in (client, upstream):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._pairs.append((client, upstream))
             threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()

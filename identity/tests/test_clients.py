@@ -1,7 +1,10 @@
 """The client base of the outside services: whole-call deadline, kept-alive session, one exception family, and
 the test fakes it is tested against."""
 
+import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -16,6 +19,7 @@ from identity.exception_handler import client_error_response
 from identity.testing.fakeserver import DEADLINE_SLACK, PROCEED, FakeServer
 from identity.testing.guardian import GuardianFake
 from identity.testing.storage import StorageFake
+from identity.testing.tcpproxy import TcpProxy
 
 
 class Echo(FakeServer):
@@ -45,11 +49,23 @@ def echo():
     server.stop()
 
 
-@pytest.fixture
-def client(echo, settings):
+@pytest.fixture(params=[False, True], ids=["requests", "direct"])
+def client(echo, settings, request):
+    """A client over each transport: every test of the base holds for both."""
     settings.GUARDIAN_SERVICE_URL = echo.url
     settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    return ServiceClient("guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT")
+    return ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=request.param
+    )
+
+
+@pytest.fixture
+def direct(echo, settings):
+    settings.GUARDIAN_SERVICE_URL = echo.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    return ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
 
 
 def test_an_answer_arrives_whole_with_the_callers_cookie(client, echo):
@@ -174,3 +190,92 @@ def test_a_client_that_gives_up_leaves_no_traceback(client, echo, settings, capf
         assert time.monotonic() < deadline, "the fake never noticed the client leaving"
         time.sleep(0.02)
     assert "Traceback" not in capfd.readouterr().err
+
+
+# --- the direct transport ----------------------------------------------------------------------------------------
+def test_direct_sends_the_json_body_and_query_under_the_base_path(direct, echo, settings):
+    settings.GUARDIAN_SERVICE_URL = f"{echo.url}/api"
+    reply = direct.request("POST", "/check-access", token="tok", params={"a": "1 2"}, json={"user_id": "é"})
+    assert reply.status == 200
+    [call] = echo.calls
+    assert (call.method, call.path, call.query, call.cookie_token) == ("POST", "/api/check-access", {"a": "1 2"}, "tok")
+    assert call.json() == {"user_id": "é"}
+    assert call.headers["content-type"] == "application/json"
+
+
+def test_direct_refuses_a_token_that_cannot_be_a_header_value(direct, echo):
+    with pytest.raises(ServiceUnavailable):
+        direct.request("GET", "/x", token="tok\r\nX-Injected: 1")
+    assert echo.calls == []
+
+
+def test_direct_opens_a_new_connection_when_the_server_closed_the_idle_one(settings):
+    """A server whose keep-alive ran out closes the idle connection: the next call does not fail on it."""
+    closed = threading.Event()
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+    listener = socket.create_server(("127.0.0.1", 0))
+    peers = []
+
+    def serve():
+        for _ in range(2):
+            connection, peer = listener.accept()
+            peers.append(peer)
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += connection.recv(65536)
+                connection.sendall(answer)
+                if len(peers) == 1:
+                    # Answered as kept alive, then closed while idle.
+                    connection.shutdown(socket.SHUT_RDWR)
+            closed.set()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    settings.GUARDIAN_SERVICE_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    client = ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+    try:
+        assert client.request("GET", "/first", token="tok").status == 200
+        assert closed.wait(5)
+        assert client.request("GET", "/second", token="tok").status == 200
+        assert len(set(peers)) == 2
+    finally:
+        listener.close()
+
+
+def test_direct_threads_share_the_kept_alive_connections(direct, echo):
+    """Concurrent calls each get a connection of their own; afterwards they are reused, not multiplied."""
+    barrier = threading.Barrier(4)
+
+    def calls():
+        barrier.wait()
+        return [direct.request("GET", "/t", token="tok").status for _ in range(5)]
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = [status for batch in pool.map(lambda _: calls(), range(4)) for status in batch]
+    assert statuses == [200] * 20
+    opened = len({call.peer for call in echo.calls})
+    assert opened <= 4
+    for _ in range(5):
+        direct.request("GET", "/again", token="tok")
+    assert len({call.peer for call in echo.calls}) == opened
+
+
+def test_the_tcp_proxy_forwards_without_nagle():
+    target = socket.create_server(("127.0.0.1", 0))
+    proxy = TcpProxy("127.0.0.1", target.getsockname()[1])
+    proxy.open()
+    try:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5):
+            deadline = time.monotonic() + 5
+            while not proxy._pairs:
+                assert time.monotonic() < deadline, "the proxy never connected upstream"
+                time.sleep(0.01)
+            for sock in proxy._pairs[0]:
+                assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        proxy.close()
+        target.close()

@@ -1,7 +1,12 @@
 """Guardian check-access behaviour (docs/behaviour.md §3): mapping of answers, timeouts, cache, disabled mode."""
 
-import pytest
+import hashlib
+import time
 
+import pytest
+from django.core.cache import cache
+
+from identity.clients import guardian as guardian_client
 from identity.testing.assertions import assert_error
 from identity.testing.fakeserver import within_deadline
 
@@ -107,3 +112,59 @@ def test_options_needs_only_the_token(client_a, anon_client, guardian):
 def test_unhandled_method_is_405_without_a_guardian_call(client_a, guardian):
     assert_error(client_a.delete(URL), 405)
     assert guardian.calls == []
+
+
+# --- the decision cache: shared, with each process's copies in front --------------------------------------------
+def _key(client, operation="LIST", resource="company"):
+    return f"guardian:{hashlib.sha256(client.raw_token.encode()).hexdigest()}:{resource}:{operation}"
+
+
+def test_a_decision_another_worker_cached_is_used_without_a_call(client_a, guardian, settings):
+    settings.GUARDIAN_CACHE_SECONDS = 30
+    cache.set(_key(client_a), (False, "cached by another worker", time.time() + 30), 30)
+    body = assert_error(client_a.get(URL), 403, "Access denied")
+    assert body["reason"] == "cached by another worker"
+    assert guardian.calls == []
+
+
+def test_a_denial_is_cached_and_a_failure_is_not(client_a, guardian, settings):
+    settings.GUARDIAN_CACHE_SECONDS = 30
+    guardian.mode = "fail"
+    assert_error(client_a.get(URL), 503, "Authorization service unavailable")
+    guardian.mode = "deny"
+    assert_error(client_a.get(URL), 403, "Access denied")
+    guardian.mode = "grant"
+    assert_error(client_a.get(URL), 403, "Access denied")  # the cached denial, not Guardian's new answer
+    assert len(guardian.checks()) == 2
+
+
+def test_every_copy_of_a_decision_expires_with_it(client_a, guardian, settings, monkeypatch):
+    """The process's copy lives no longer than the shared entry: GUARDIAN_CACHE_SECONDS after Guardian's answer."""
+    settings.GUARDIAN_CACHE_SECONDS = 5
+    assert client_a.get(URL).status_code == 200
+    assert client_a.get(URL).status_code == 200
+    assert len(guardian.checks()) == 1
+    granted_at = time.time()
+    guardian.mode = "deny"
+    monkeypatch.setattr(guardian_client.time, "time", lambda: granted_at + 6)
+    assert_error(client_a.get(URL), 403, "Access denied")
+    assert len(guardian.checks()) == 2
+
+
+def test_an_entry_of_the_earlier_shape_is_asked_again(client_a, guardian, settings):
+    settings.GUARDIAN_CACHE_SECONDS = 30
+    cache.set(_key(client_a), (True, "no expiry recorded"), 30)
+    guardian.mode = "deny"
+    assert_error(client_a.get(URL), 403, "Access denied")
+    assert len(guardian.checks()) == 1
+
+
+def test_the_process_keeps_a_bounded_number_of_decisions():
+    recent = guardian_client._Recent(size=2)
+    now = time.time()
+    recent.keep("expired", now - 1, guardian_client.Decision(True))
+    recent.keep("a", now + 30, guardian_client.Decision(True))
+    recent.keep("b", now + 30, guardian_client.Decision(False))  # full: the expired one goes
+    assert set(recent.entries) == {"a", "b"}
+    recent.keep("c", now + 30, guardian_client.Decision(True))  # full of fresh ones: starts over
+    assert set(recent.entries) == {"c"}
