@@ -342,6 +342,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["identity.permissions.GuardianPermission"],
     "DEFAULT_PARSER_CLASSES": ["identity.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["identity.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "identity.renderers.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "identity.pagination.EnvelopePagination",
     "DEFAULT_SCHEMA_CLASS": "identity.schema.AutoSchema",
     "DEFAULT_METADATA_CLASS": "identity.metadata.TokenOnlyMetadata",
