@@ -101,7 +101,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "identity.middleware.RequestIdMiddleware",
-    "identity.middleware.AllowHeaderMiddleware",
+    # Content-Length (all that CommonMiddleware did with APPEND_SLASH off) and Allow on 405/OPTIONS only.
+    "identity.middleware.ResponseHeadersMiddleware",
     "identity.middleware.AccessLogMiddleware",
     # Before anything that can answer: a preflight, a 413 or a 401 carries the CORS headers an allowed origin needs.
     "corsheaders.middleware.CorsMiddleware",
@@ -110,7 +111,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Sessions, CSRF, Django's request.user and messages serve only the admin: applied under /admin/ alone.
     "identity.middleware.AdminSessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
     "identity.middleware.AdminCsrfViewMiddleware",
     "identity.middleware.AdminAuthenticationMiddleware",
     "identity.middleware.AdminMessageMiddleware",
@@ -344,6 +344,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["identity.permissions.GuardianPermission"],
     "DEFAULT_PARSER_CLASSES": ["identity.parsers.StrictJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["identity.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "identity.renderers.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "identity.pagination.EnvelopePagination",
     "DEFAULT_SCHEMA_CLASS": "identity.schema.AutoSchema",
     "DEFAULT_METADATA_CLASS": "identity.metadata.TokenOnlyMetadata",

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularYAMLAPIView
 from identity.docs import RedocView, SwaggerView
 from identity.exception_handler import not_found_view
 from identity.health import HealthView, LiveView, MetricsView, ReadyView
+from identity.routers import FirstSegmentResolver
 from identity.views import ConfigView, VersionView
 
 handler400 = "identity.exception_handler.bad_request_view"
@@ -14,7 +15,7 @@ handler403 = "identity.exception_handler.permission_denied_view"
 handler404 = "identity.exception_handler.not_found_view"
 handler500 = "identity.exception_handler.server_error_view"
 
-urlpatterns = [
+routes = [
     re_path(r"^health/?$", HealthView.as_view(), name="health"),
     re_path(r"^health/live/?$", LiveView.as_view(), name="health-live"),
     re_path(r"^health/ready/?$", ReadyView.as_view(), name="health-ready"),
@@ -34,3 +35,5 @@ urlpatterns = [
     # Last: any other path answers the envelope's 404, also with DEBUG on (Django's debug page would list routes).
     re_path(r"^.*$", not_found_view, name="not-found"),
 ]
+# Tried by first path segment (identity.routers.FirstSegmentResolver): the match of trying them all in order.
+urlpatterns = [FirstSegmentResolver(routes)]

@@ -1,5 +1,7 @@
 """JWT authentication from the `access_token` cookie (or `Authorization: Bearer`), as issued by the Auth service."""
 
+import threading
+import time
 import uuid
 from functools import lru_cache
 
@@ -34,14 +36,37 @@ def _token_backend(secret: str) -> TokenBackend:
     return TokenBackend("HS256", signing_key=secret)
 
 
+# Claims of the tokens this process has verified, by raw token, until they expire: a caller sends the same token on
+# every request, and its decoding (the signature, the base64 and claim checks) was a fifth of a by-id GET's Python
+# calls. An unseen token is always decoded and verified in full; a seen one is answered only while `exp` has not
+# passed (the decoder's own rule, no leeway) and under the secret that verified it. `nbf` and `iat` were checked at
+# the first decoding and stay true. Invalid tokens are not kept. Bounded: the oldest entry makes room for a new one.
+CLAIMS_CACHE_SIZE = 2048
+_claims: dict[str, tuple[dict, float, str]] = {}
+_claims_lock = threading.Lock()
+
+
 def decode_token(raw: str) -> dict:
-    """Claims of a valid HS256 token signed with `JWT_SECRET`; raises AuthenticationFailed otherwise."""
+    """Claims of a valid HS256 token signed with `JWT_SECRET`; raises AuthenticationFailed otherwise. The claims
+    are shared with later calls for the same token: read them, do not change them."""
+    secret = settings.JWT_SECRET
+    known = _claims.get(raw)
+    if known is not None:
+        if known[2] == secret and time.time() < known[1]:
+            return known[0]
+        _claims.pop(raw, None)
     try:
-        claims = _token_backend(settings.JWT_SECRET).decode(raw)  # type: ignore[arg-type]  # hinted Token; takes str
+        claims = _token_backend(secret).decode(raw)  # type: ignore[arg-type]  # hinted Token; takes str
     except TokenBackendError:
         raise exceptions.AuthenticationFailed(INVALID_TOKEN) from None
     if not isinstance(claims, dict):
         raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+    # The decoder accepted `exp` as an integer; without one a token never expires (docs/behaviour.md §2).
+    expires = float(int(claims["exp"])) if "exp" in claims else float("inf")
+    with _claims_lock:
+        while len(_claims) >= CLAIMS_CACHE_SIZE:
+            del _claims[next(iter(_claims))]
+        _claims[raw] = (claims, expires, secret)
     return claims
 
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 
@@ -72,3 +73,21 @@ def test_allow_is_sent_on_a_405_and_an_options_answer_only(client_a, user_a):
     assert not_allowed.status_code == 405 and "PATCH" in not_allowed["Allow"]
     options = client_a.options("/users")
     assert "GET" in options["Allow"]
+
+
+@pytest.mark.parametrize("path", ["/users", "/nowhere", "/health/live", "/admin/login/"])
+def test_every_complete_response_states_its_length(client_a, path):
+    response = client_a.get(path)
+    assert int(response["Content-Length"]) == len(response.content) > 0
+
+
+def test_a_body_refused_before_the_view_states_its_length(client_a, settings):
+    settings.MAX_REQUEST_SIZE_MB = 1
+    response = client_a.post("/users", data=b"{}", content_type="application/json", CONTENT_LENGTH=str(2 << 20))
+    assert response.status_code == 413 and int(response["Content-Length"]) == len(response.content)
+
+
+def test_the_security_headers_stay(client_a, user_a):
+    response = client_a.get(f"/users/{user_a.pk}")
+    assert response["X-Content-Type-Options"] == "nosniff" and response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin" and response["Cross-Origin-Opener-Policy"] == "same-origin"

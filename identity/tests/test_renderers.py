@@ -1,4 +1,4 @@
-"""The API's JSON renderer writes exactly the bytes DRF's renderer writes."""
+"""The API's JSON renderer writes exactly the bytes DRF's renderer writes; its negotiation picks what DRF's picks."""
 
 import datetime as dt
 import decimal
@@ -8,8 +8,11 @@ import pytest
 from django.utils.translation import gettext_lazy
 from rest_framework import renderers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
 
-from identity.renderers import JSONRenderer
+from identity.renderers import ContentNegotiation, JSONRenderer
 
 VALUES = {
     "text": 'Zoë Ångström 東京 "quoted" back\\slash \n tab\t',
@@ -61,3 +64,41 @@ def test_api_responses_use_it(client_a, user_a):
     response = client_a.get(f"/users/{user_a.pk}")
     assert isinstance(response.accepted_renderer, JSONRenderer)
     assert response.content == renderers.JSONRenderer().render(UserSerializer.represent(user_a))
+
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        None,
+        "*/*",
+        "application/json",
+        "",
+        "text/html",
+        "application/json; indent=4",
+        "text/html, */*;q=0.8",
+        "application/vnd.oai.openapi+json",
+        "application/*",
+    ],
+)
+@pytest.mark.parametrize("query", ["", "format=json", "format=xml"])
+@pytest.mark.parametrize(
+    "renderer_classes",
+    [[JSONRenderer], [renderers.BaseRenderer], [JSONRenderer, renderers.BrowsableAPIRenderer]],
+    ids=["json", "other", "two"],
+)
+def test_negotiation_answers_as_drf_does(accept, query, renderer_classes):
+    class Other(renderers.BaseRenderer):
+        media_type, format = "application/vnd.oai.openapi+json", "openapi"
+
+    classes = [Other if cls is renderers.BaseRenderer else cls for cls in renderer_classes]
+    headers = {} if accept is None else {"HTTP_ACCEPT": accept}
+
+    def outcome(negotiator):
+        request = Request(APIRequestFactory().get(f"/users?{query}", **headers))
+        try:
+            renderer, media_type = negotiator.select_renderer(request, [cls() for cls in classes])
+        except Exception as error:  # the 406 or 404 DRF answers
+            return type(error)
+        return type(renderer), media_type
+
+    assert outcome(ContentNegotiation()) == outcome(DefaultContentNegotiation())
