@@ -84,25 +84,25 @@ if [ "$GUARDIAN" != off ]; then
     servers+=($!)
 fi
 env "${service_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${PORT}" \
-    --access-logfile /dev/null --log-level warning config.wsgi &
+    --log-level warning config.wsgi &
 servers+=($!)
 if [ "$GUARDIAN" = compare ]; then
     env "${guardian_on[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${ON_PORT}" \
-        --access-logfile /dev/null --log-level warning config.wsgi &
+        --log-level warning config.wsgi &
     servers+=($!)
     env "${guardian_cached[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${CACHED_PORT}" \
-        --access-logfile /dev/null --log-level warning config.wsgi &
+        --log-level warning config.wsgi &
     servers+=($!)
     ports+=("$ON_PORT" "$CACHED_PORT")
 fi
 floor_env=()
 [ "${FLOOR:-bare}" = db ] && floor_env=(FLOOR_DB_DSN="postgresql://postgres@127.0.0.1:5432/${DB}")
 env "${floor_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py --chdir "$FLOOR_DIR" -b "127.0.0.1:${FLOOR_PORT}" \
-    --access-logfile /dev/null --log-level warning floor_app:app &
+    --log-level warning floor_app:app &
 servers+=($!)
 if [ -n "$BASELINE" ]; then
     (cd "$BASELINE" && exec "$OLDPWD/.venv/bin/gunicorn" -c config/gunicorn.conf.py -b "127.0.0.1:${BASE_PORT}" \
-        --access-logfile /dev/null --log-level warning config.wsgi) &
+        --log-level warning config.wsgi) &
     servers+=($!)
     ports+=("$BASE_PORT")
 fi
