@@ -2,7 +2,9 @@
 
 Every write records its audit event (identity.audit) in the transaction of the change, so each service runs in
 one: these helpers open it (`savepoint=False`: inside a caller's transaction they join it, at no extra statement),
-and a service that reads under a lock before writing holds the lock in the same transaction. A constraint
+and a service that reads under a lock before writing holds the lock in the same transaction. An update that
+changes no audited field (only `updated_at` moves) records no event and is a single UPDATE, which the database
+runs as a transaction of its own: it opens none (BEGIN and COMMIT would be two more round trips). A constraint
 violation still answers 409 (identity.exception_handler), and the event goes with the rolled-back change.
 """
 
@@ -31,10 +33,21 @@ def save_changes(instance, data: dict, fields: tuple[str, ...], *, also: tuple[s
         setattr(instance, key, data[key])
     changed = [*also, *named]
     if changed:
-        with transaction.atomic(savepoint=False):
-            instance.save(update_fields=[*changed, "updated_at"])
-            audit.record_update(instance, before)
+        update_row(instance, changed, before=before)
     return instance
+
+
+def update_row(instance: models.Model, fields, *, before) -> None:
+    """Saves the `fields` already set on `instance` (plus `updated_at`) in one UPDATE, with the
+    `<object_type>.update` event of those whose value really changed against `before` (its `audit.snapshot` from
+    before the change) in the same transaction; without such a field, the UPDATE alone (see above)."""
+    event = audit.pending_update(instance, before)
+    if event is None:
+        instance.save(update_fields=[*fields, "updated_at"])
+        return
+    with transaction.atomic(savepoint=False):
+        instance.save(update_fields=[*fields, "updated_at"])
+        audit.record_event(event)
 
 
 def delete_row(instance: models.Model) -> None:
