@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from identity import audit
 from identity.exceptions import Forbidden, ValidationFailed
+from identity.services import save_fields
 from users import selectors
 from users.models import PasswordResetCode, User
 from users.services import emails
@@ -76,8 +77,8 @@ def password_verify(*, email: str, password: str) -> User:
         logger.info("Password verification failed for user %s", user.pk)
         raise Forbidden(INVALID_CREDENTIALS)
     with transaction.atomic():
-        _login_attempt_succeeded(user, last_login_at=now)
         user.last_login_at = now
+        _login_attempt_succeeded(user, "last_login_at")
         audit.record(
             "password.verify_success", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user))
         )
@@ -157,10 +158,11 @@ def _claim_sql(alias: str) -> str:
     )
 
 
-def _login_attempt_succeeded(user: User, **fields) -> None:
-    """The claimed attempt was right: the failures before it no longer count (and a lock it engaged goes)."""
-    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, **fields)
+def _login_attempt_succeeded(user: User, *also: str) -> None:
+    """The claimed attempt was right: the failures before it no longer count (and a lock it engaged goes); saves
+    the fields `also` names (already set on `user`) in the same UPDATE."""
     user.failed_login_count, user.locked_until = 0, None
+    save_fields(user, ["failed_login_count", "locked_until", *also])
 
 
 def _attempt_failed(user: User, claim: AttemptClaim, *, action: str) -> None:
