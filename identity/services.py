@@ -64,17 +64,18 @@ def save_fields(instance: models.Model, names) -> None:
     params = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
     params.append(model._meta.pk.get_db_prep_value(instance.pk, connection))
     with connection.cursor() as cursor:
-        cursor.execute(_update_statement(model, tuple(field.column for field in fields), alias), params)
+        sql = _update_statement(model._meta.db_table, model._meta.pk.column, tuple(f.column for f in fields), alias)
+        cursor.execute(sql, params)
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
     instance._state.adding, instance._state.db = False, alias
 
 
 @cache
-def _update_statement(model, columns: tuple[str, ...], alias: str) -> str:
+def _update_statement(table: str, pk_column: str, columns: tuple[str, ...], alias: str) -> str:
     quote = connections[alias].ops.quote_name
     assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+    return f"UPDATE {quote(table)} SET {assignments} WHERE {quote(pk_column)} = %s"
 
 
 def delete_row(instance: models.Model) -> None:
