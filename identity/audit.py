@@ -6,8 +6,9 @@ recorded, never values (docs: the operators section of the README).
 """
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 
 from identity.context import actor_var, ip_var, request_id_var, source_var
 from identity.models import AuditEvent
@@ -76,7 +77,14 @@ def record_create(target: models.Model) -> AuditEvent:
 def record_update(target: models.Model, before: Mapping) -> AuditEvent | None:
     """`<object_type>.update` of `target` against its `snapshot` taken `before` the change; nothing when no field
     really changed."""
-    return record(
+    return record_event(pending_update(target, before))
+
+
+def pending_update(target: models.Model, before: Mapping) -> AuditEvent | None:
+    """The unsaved `<object_type>.update` event of `target` against its `snapshot` taken `before` the change (None
+    when no field really changed), for a writer that decides from it whether its change needs a transaction of
+    its own (identity.services.update_row); `record_event` writes it in the transaction of the change."""
+    return _event(
         f"{object_type_of(target)}.update", target=target, changed_fields=changed_fields(before, snapshot(target))
     )
 
@@ -102,10 +110,36 @@ def record(action: str, *, target: models.Model, changed_fields: Iterable[str] =
     before the row goes (Model.delete() clears the primary key). Raises ValueError for an action not in ACTIONS
     and RuntimeError outside a transaction.
     """
-    event = _event(action, target=target, changed_fields=changed_fields)
-    if event is not None:
-        event.save(force_insert=True)
+    return record_event(_event(action, target=target, changed_fields=changed_fields))
+
+
+def record_event(event: AuditEvent | None) -> AuditEvent | None:
+    """Writes an event built by `pending_update` (nothing for None) in one INSERT; returns it. Raises RuntimeError
+    outside a transaction, as `record` does."""
+    if event is None:
+        return None
+    alias = router.db_for_write(AuditEvent)
+    connection = connections[alias]
+    if not connection.in_atomic_block:
+        raise RuntimeError("identity.audit.record() must run inside the transaction of the change it records")
+    sql, fields = _insert_statement(alias)
+    # The values as Model.save() would send them (the same field conversions), without building its INSERT
+    # query for every event: events are immutable, written once, and nothing listens for their save signals.
+    params = [field.get_db_prep_save(field.pre_save(event, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    event._state.adding, event._state.db = False, alias
     return event
+
+
+@cache
+def _insert_statement(alias: str) -> tuple[str, tuple]:
+    """The INSERT of one event on the database `alias`, and the fields whose values it takes, in order."""
+    quote = connections[alias].ops.quote_name
+    fields = tuple(AuditEvent._meta.concrete_fields)
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders})", fields
 
 
 def _recorded(event: AuditEvent | None) -> AuditEvent:
@@ -123,6 +157,8 @@ def record_many(entries: Iterable[tuple[str, models.Model, Iterable[str]]]) -> i
         for action, target, fields in entries
         if (event := _event(action, target=target, changed_fields=fields)) is not None
     ]
+    if events and not transaction.get_connection(router.db_for_write(AuditEvent)).in_atomic_block:
+        raise RuntimeError("identity.audit.record() must run inside the transaction of the change it records")
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return len(events)
 
@@ -135,8 +171,6 @@ def _event(action: str, *, target: models.Model, changed_fields: Iterable[str]) 
     fields = sorted(set(changed_fields))
     if action.endswith(".update") and not fields:
         return None
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("identity.audit.record() must run inside the transaction of the change it records")
     if target.pk is None:
         raise RuntimeError("identity.audit.record() needs the target's primary key (record a delete before it)")
     actor = actor_var.get()

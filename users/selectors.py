@@ -1,8 +1,10 @@
 """Reads of users: within one company, plus the named cross-tenant lookups (user by email, global email
 uniqueness, init-db's emptiness check)."""
 
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Lower
+from functools import cache
+
+from django.db import connections
+from django.db.models import QuerySet
 
 from companies.models import Company
 from identity.uniqueness import taken
@@ -32,12 +34,22 @@ def user_email_taken(*, email: str, exclude_pk=None) -> bool:
 def user_by_email(email: str) -> User | None:
     """The user with this email in any company, compared case-insensitively (the login's cross-tenant lookup).
 
-    Compares `LOWER(email)`, the expression of the unique index, so the lookup uses it.
+    Compares `LOWER(email)`, the expression of the unique index, so the lookup uses it. The statement is written
+    once per database: building the ORM's query for it cost more than twice what running it does, on every login.
     """
     email = (email or "").strip()
     if not email:
         return None
-    return User.objects.alias(email_ci=Lower("email")).filter(email_ci=Lower(Value(email))).first()
+    return next(iter(User.objects.raw(_by_email_sql(User.objects.db), [email])), None)
+
+
+@cache
+def _by_email_sql(alias: str) -> str:
+    quote = connections[alias].ops.quote_name
+    meta = User._meta
+    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
+    email = quote(meta.get_field("email").column)
+    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE LOWER({email}) = LOWER(%s) LIMIT 1"
 
 
 def identity_initialized() -> bool:

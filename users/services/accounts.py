@@ -2,7 +2,7 @@
 with its audit event (identity.services)."""
 
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import NamedTuple
 
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -12,7 +12,7 @@ from companies.models import Company
 from companies.services import company_create, company_tree_locked
 from identity import audit, files
 from identity.exceptions import Conflict, Forbidden, ValidationFailed, missing_reference
-from identity.services import insert_row
+from identity.services import insert_row, update_row
 from org import services as org_services
 from org.models import OrganizationUnit, Position
 from users import selectors
@@ -107,19 +107,23 @@ def user_update(*, user: User, data: dict, staff_flags: dict | None = None) -> U
     if "position_id" in data:
         user.position_id = data["position_id"]
         changed.append("position")
-    with company_tree_locked(company_id=user.company_id, needed=data.get("position_id") is not None):  # as above
+    # A new position: as above. Other changes take no lock, and the write opens a transaction only when it has an
+    # event to record with it (identity.services.update_row).
+    locked = data.get("position_id") is not None
+    with company_tree_locked(company_id=user.company_id) if locked else nullcontext():
         _validate(user, data)
         if "email" in data and selectors.user_email_taken(email=user.email, exclude_pk=user.pk):
             raise Conflict.duplicate("email")
         if "password" in data:
             _set_password(user, data["password"])
             changed += ["password", "last_password_change"]
-        # Before the avatar is attached: its fields belong to the `user_avatar.upload` event.
-        audit.record_update(user, before)
         if data.get("avatar") is not None:
-            files.attach(user, data["avatar"], also=tuple(changed))
+            with transaction.atomic():
+                # Before the avatar is attached: its fields belong to the `user_avatar.upload` event.
+                audit.record_update(user, before)
+                files.attach(user, data["avatar"], also=tuple(changed))
         elif changed:
-            user.save(update_fields=[*changed, "updated_at"])
+            update_row(user, changed, before=before)
     return user
 
 

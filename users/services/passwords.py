@@ -10,15 +10,17 @@ import string
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from identity import audit
 from identity.exceptions import Forbidden, ValidationFailed
+from identity.services import save_fields
 from users import selectors
 from users.models import PasswordResetCode, User
 from users.services import emails
@@ -75,8 +77,8 @@ def password_verify(*, email: str, password: str) -> User:
         logger.info("Password verification failed for user %s", user.pk)
         raise Forbidden(INVALID_CREDENTIALS)
     with transaction.atomic():
-        _login_attempt_succeeded(user, last_login_at=now)
         user.last_login_at = now
+        _login_attempt_succeeded(user, "last_login_at")
         audit.record(
             "password.verify_success", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user))
         )
@@ -100,8 +102,9 @@ class AttemptClaim:
 
 def login_attempt_claim(*, user: User, now: datetime | None = None) -> AttemptClaim:
     """Claims one password check for `user` before it is made: counts it as a failure (a success clears the
-    count afterwards) under the row's lock, so that concurrent attempts — in any worker or instance — are
-    counted one after the other and no more than `LOCKOUT_MAX_FAILURES` ever reach the hasher.
+    count afterwards) in one UPDATE of the row, so that concurrent attempts — in any worker or instance — are
+    counted one after the other (each sees the count the one before it wrote) and no more than
+    `LOCKOUT_MAX_FAILURES` ever reach the hasher.
 
     Refuses (claimed=False, nothing counted, the lock not extended) while the account is locked
     (docs/behaviour.md §7.2). An expired lock restarts the counter at 1; the attempt that reaches
@@ -109,36 +112,57 @@ def login_attempt_claim(*, user: User, now: datetime | None = None) -> AttemptCl
     """
     now = now or timezone.now()
     max_failures = settings.LOCKOUT_MAX_FAILURES
-    with transaction.atomic():
-        row = (
-            User.objects.select_for_update()
-            .filter(pk=user.pk)
-            .values_list("failed_login_count", "locked_until")
-            .first()
+    lock = now + timedelta(seconds=settings.LOCKOUT_SECONDS)
+    connection = connections[User.objects.db]
+    locked_until = User._meta.get_field("locked_until")
+    with connection.cursor() as cursor:
+        # One statement instead of a locking read and a write in a transaction: the database runs concurrent
+        # UPDATEs of one row one after the other, and each re-reads the row (and re-checks the lock) once the
+        # one before it committed. The count and lock it writes are computed as in the docstring above.
+        cursor.execute(
+            _claim_sql(connection.alias),
+            [
+                max_failures if max_failures > 0 else None,
+                locked_until.get_db_prep_value(lock, connection),
+                User._meta.pk.get_db_prep_value(user.pk, connection),
+                locked_until.get_db_prep_value(now, connection),
+            ],
         )
-        if row is None:
-            return AttemptClaim(claimed=False)
-        count, locked_until = row
-        if locked_until is not None and locked_until > now:
-            return AttemptClaim(claimed=False)
-        count = 1 if locked_until is not None else count + 1
-        lock = now + timedelta(seconds=settings.LOCKOUT_SECONDS) if 0 < max_failures <= count else None
-        User.objects.filter(pk=user.pk).update(failed_login_count=count, locked_until=lock)
-    user.failed_login_count, user.locked_until = count, lock
-    if lock is not None:
+        row = cursor.fetchone()
+    if row is None:
+        return AttemptClaim(claimed=False)
+    count = row[0]
+    engaged = 0 < max_failures <= count
+    user.failed_login_count, user.locked_until = count, lock if engaged else None
+    if engaged:
         logger.warning(
             "Account of user %s locked for %s seconds after %s failed verifications",
             user.pk,
             settings.LOCKOUT_SECONDS,
             max_failures,
         )
-    return AttemptClaim(claimed=True, locked=lock is not None)
+    return AttemptClaim(claimed=True, locked=engaged)
 
 
-def _login_attempt_succeeded(user: User, **fields) -> None:
-    """The claimed attempt was right: the failures before it no longer count (and a lock it engaged goes)."""
-    User.objects.filter(pk=user.pk).update(failed_login_count=0, locked_until=None, **fields)
+@cache
+def _claim_sql(alias: str) -> str:
+    """The UPDATE of `login_attempt_claim`: parameters threshold (NULL: never lock), lock end, user id, now."""
+    quote = connections[alias].ops.quote_name
+    meta = User._meta
+    count, until = quote(meta.get_field("failed_login_count").column), quote(meta.get_field("locked_until").column)
+    next_count = f"CASE WHEN {until} IS NULL THEN {count} + 1 ELSE 1 END"
+    return (
+        f"UPDATE {quote(meta.db_table)} SET {count} = {next_count}, "
+        f"{until} = CASE WHEN {next_count} >= %s THEN %s ELSE NULL END "
+        f"WHERE {quote(meta.pk.column)} = %s AND ({until} IS NULL OR {until} <= %s) RETURNING {count}"
+    )
+
+
+def _login_attempt_succeeded(user: User, *also: str) -> None:
+    """The claimed attempt was right: the failures before it no longer count (and a lock it engaged goes); saves
+    the fields `also` names (already set on `user`) in the same UPDATE."""
     user.failed_login_count, user.locked_until = 0, None
+    save_fields(user, ["failed_login_count", "locked_until", *also])
 
 
 def _attempt_failed(user: User, claim: AttemptClaim, *, action: str) -> None:
