@@ -52,10 +52,14 @@ def update_row(instance: models.Model, fields, *, before) -> None:
         audit.record_event(event)
 
 
+class RowGone(DatabaseError):
+    """`save_fields` found no row to update: it was deleted meanwhile."""
+
+
 def save_fields(instance: models.Model, names) -> None:
     """`instance.save(update_fields=names)` as one UPDATE whose SQL is built once per model, set of columns and
     database: the same values (`pre_save` stamps `updated_at`, the fields' own conversions), the same
-    DatabaseError when the row is gone, without compiling the ORM's UPDATE for every request. The models it
+    DatabaseError (RowGone) when the row is gone, without compiling the ORM's UPDATE for every request. The models it
     writes have no save signals or `save()` of their own (house style: no logic in either)."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
@@ -67,7 +71,7 @@ def save_fields(instance: models.Model, names) -> None:
         sql = _update_statement(model._meta.db_table, model._meta.pk.column, tuple(f.column for f in fields), alias)
         cursor.execute(sql, params)
         if cursor.rowcount != 1:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
+            raise RowGone("Save with update_fields did not affect any rows.")
     instance._state.adding, instance._state.db = False, alias
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from identity import audit
 from identity.exceptions import Forbidden, ValidationFailed
-from identity.services import save_fields
+from identity.services import RowGone, save_fields
 from users import selectors
 from users.models import PasswordResetCode, User
 from users.services import emails
@@ -76,12 +76,18 @@ def password_verify(*, email: str, password: str) -> User:
         _attempt_failed(user, claim, action="password.verify_failure")
         logger.info("Password verification failed for user %s", user.pk)
         raise Forbidden(INVALID_CREDENTIALS)
-    with transaction.atomic():
-        user.last_login_at = now
-        _login_attempt_succeeded(user, "last_login_at")
-        audit.record(
-            "password.verify_success", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user))
-        )
+    try:
+        with transaction.atomic():
+            user.last_login_at = now
+            _login_attempt_succeeded(user, "last_login_at")
+            audit.record(
+                "password.verify_success",
+                target=user,
+                changed_fields=audit.changed_fields(before, audit.snapshot(user)),
+            )
+    except RowGone:  # deleted while its password was checked: refused like an unknown email
+        logger.info("Password verification refused: user %s deleted meanwhile", user.pk)
+        raise Forbidden(INVALID_CREDENTIALS) from None
     logger.info("Password verified for user %s", user.pk)
     return user
 

@@ -5,6 +5,7 @@ import secrets
 import string
 
 import pytest
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.utils import timezone
 
 from identity.testing.assertions import assert_error
@@ -311,3 +312,21 @@ def test_werkzeug_hasher_refuses_malformed_hashes():
 def test_verify_with_text_that_is_not_storable_is_400_not_500(anon_client, user_a, body):
     response = anon_client.generic("POST", "/verify_password", body, content_type="application/json")
     assert_error(response, 400)
+
+
+class _DeletingHasher(MD5PasswordHasher):
+    """Checks the password, then deletes its user: a deletion committed while the hash was computed."""
+
+    algorithm = "md5"
+
+    def verify(self, password, encoded):
+        User.objects.filter(password=encoded).delete()
+        return super().verify(password, encoded)
+
+
+def test_a_user_deleted_while_its_password_is_checked_is_refused(anon_client, company_a, make_user, settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}._DeletingHasher"]
+    user = make_user(company_a, "vanishing@acme.test")
+    assert user.password.startswith("md5$")
+    assert_error(verify(anon_client, user.email, PASSWORD, token=None), 403, "User or password invalid")
+    assert not User.objects.filter(pk=user.pk).exists()
