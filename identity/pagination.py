@@ -174,12 +174,14 @@ def _prepared_page_sql(model, keys: tuple[str, ...], ordering: tuple[str, ...]) 
         if column is None:
             return None
         columns.append(column)
+    table = quote(model._meta.db_table)
+    # Qualified: a bare name in ORDER BY would be the output column of that name (`id` as text), not the table's.
     order = ", ".join(
-        f"{quote(model._meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
+        f"{table}.{quote(model._meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
         for name in ordering
     )
     company = quote(model._meta.get_field("company_id").column)
     return (
-        f"SELECT {', '.join(columns)}, {counters.COUNTER_SQL} FROM {quote(model._meta.db_table)} "
+        f"SELECT {', '.join(columns)}, {counters.COUNTER_SQL} FROM {table} "
         f"WHERE {company} = %s ORDER BY {order} LIMIT %s OFFSET %s"
     )
