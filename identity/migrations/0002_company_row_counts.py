@@ -80,7 +80,6 @@ TABLES = (
     "org_position",
     "partners_customer",
     "partners_subcontractor",
-    "identity_auditevent",
 )
 
 
