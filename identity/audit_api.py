@@ -7,7 +7,7 @@ from identity.filters import CollectionFilterSet, StrictUUIDFilter
 from identity.models import AuditEvent
 from identity.routers import Router
 from identity.serializers import KeyedSerializerMixin
-from identity.viewsets import CompanyScopedViewSet
+from identity.viewsets import CollectionListMixin, CompanyScopedViewSet
 
 EVENT_KEYS = (
     "id",
@@ -43,8 +43,9 @@ class AuditEventFilterSet(CollectionFilterSet):
         model = AuditEvent
         fields = []
 
-    def ordering(self) -> list[str]:
-        ascending = (self.data.get("order") or "").strip().lower() == "asc"
+    @classmethod
+    def ordering(cls, data) -> list[str]:
+        ascending = (data.get("order") or "").strip().lower() == "asc"
         prefix = "" if ascending else "-"
         return [f"{prefix}created_at", f"{prefix}id"]
 
@@ -58,7 +59,7 @@ class AuditEventSerializer(KeyedSerializerMixin, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, CompanyScopedViewSet):
+class AuditEventViewSet(CollectionListMixin, mixins.RetrieveModelMixin, CompanyScopedViewSet):
     """Events are immutable: the routes answer GET only (other methods → 405)."""
 
     queryset = AuditEvent.objects.all()

@@ -133,15 +133,28 @@ class CollectionFilterSet(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        return queryset.order_by(*self.ordering())
+        return queryset.order_by(*self.ordering(self.data))
 
-    def ordering(self) -> list[str]:
-        sort = (self.data.get("sort") or "").strip()
-        if sort not in self.sort_fields:
-            sort = self.default_sort
-        descending = (self.data.get("order") or "").strip().lower() == "desc"
+    @classmethod
+    def ordering(cls, data) -> list[str]:
+        """The `order_by` of the query string `data` (`sort` within `sort_fields`, `order=desc`), ids last."""
+        sort = (data.get("sort") or "").strip()
+        if sort not in cls.sort_fields:
+            sort = cls.default_sort
+        descending = (data.get("order") or "").strip().lower() == "desc"
         prefix = "-" if descending else ""
         return [f"{prefix}{sort}", f"{prefix}id"]
+
+    @classmethod
+    def unfiltered(cls, data) -> bool:
+        """Whether the query string `data` names no filter: the list is every row of the company, only sorted
+        and paged (its total is the company's count). A FilterSet that narrows rows without a parameter must
+        answer False."""
+        return all(name in UNFILTERED_PARAMETERS for name in data)
+
+
+# The parameters of the list grammar that choose the order, the page and the shape of rows, never which rows.
+UNFILTERED_PARAMETERS = frozenset({"page", "limit", "sort", "order", "expand"})
 
 
 class CollectionFilterBackend(DjangoFilterBackend):

@@ -98,3 +98,25 @@ class ImageSlot:
     @property
     def flag_field(self) -> str:
         return f"has_{self.field}"
+
+
+class CompanyRowCount(models.Model):
+    """How many rows of one table belong to one company: the `total` of an unfiltered list page
+    (docs/behaviour.md §1.3) without counting the company's rows on every request.
+
+    Kept on PostgreSQL by the triggers of migration 0002 on every table of `identity.counters.COUNTED_TABLES`, in
+    the transaction of each INSERT, DELETE, TRUNCATE or change of `company_id`, whatever issued it (API, admin,
+    commands, bulk inserts, set-based deletes, cascades). Never written by the application. On SQLite (development,
+    one process) there are no triggers and lists count their rows instead.
+    """
+
+    pk = models.CompositePrimaryKey("table_name", "company_id")
+    table_name = models.CharField(max_length=63)
+    company_id = models.UUIDField()
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "company row count"
+
+    def __str__(self):
+        return f"{self.table_name} of {self.company_id}: {self.total}"

@@ -1,10 +1,13 @@
 """The list envelope `{data, pagination}` with the contract's page/limit clamping (never a 404 past the end)."""
 
 import math
+from functools import cache
 
-from django.db import models
+from django.db import connections, models
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+
+from identity import counters
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -29,20 +32,32 @@ def _count_of(queryset) -> models.Subquery:
 
 
 class EnvelopePagination(BasePagination):
-    def paginate_queryset(self, queryset, request, view=None, columns: tuple[str, ...] | None = None):
-        """The page's rows: model instances, or named tuples of `columns` when given."""
+    def _clamp(self, request) -> int:
+        """Sets the page and the limit of the request; returns the offset of the page."""
         page = _int_param(request, "page")
         self.page = page if page is not None and page >= 1 else 1
         limit = _int_param(request, "limit")
         self.limit = DEFAULT_LIMIT if limit is None else min(max(limit, 1), MAX_LIMIT)
-        offset = (self.page - 1) * self.limit
+        return (self.page - 1) * self.limit
+
+    def paginate_queryset(
+        self,
+        queryset,
+        request,
+        view=None,
+        columns: tuple[str, ...] | None = None,
+        total: models.Expression | None = None,
+    ):
+        """The page's rows: model instances, or named tuples of `columns` when given. `total`: the expression of
+        the total when the caller knows a cheaper one than counting `queryset` (identity.counters)."""
+        offset = self._clamp(request)
         if offset > MAX_OFFSET:  # far past any data, and past what the database's integers hold
             self.total = queryset.count()
             return []
         # One row more than the page tells whether anything follows; every row also carries the exact total, an
-        # uncorrelated subquery the database counts once (on the company's index), so a page costs one query,
-        # not two. Only a page past the end (no row to carry it) counts on its own.
-        page = queryset.annotate(**{TOTAL: _count_of(queryset)})
+        # uncorrelated subquery the database counts once (on the company's index) or the company's counter, so a
+        # page costs one query, not two. Only a page past the end (no row to carry it) counts on its own.
+        page = queryset.annotate(**{TOTAL: _count_of(queryset) if total is None else total})
         if columns is not None:
             page = page.values_list(*columns, TOTAL, named=True)
         rows = list(page[offset : offset + self.limit + 1])
@@ -51,6 +66,35 @@ class EnvelopePagination(BasePagination):
         else:
             self.total = 0 if offset == 0 else queryset.count()
         return rows[: self.limit]
+
+    def prepared_page(self, request, *, model, keys: tuple[str, ...], ordering: list[str], company_id):
+        """The represented rows (dicts of `keys`) of an unfiltered page of `model` in `company_id`, sorted by
+        `ordering`, with its total from the company's counter; or None where there is no prepared query (another
+        database, a model without counter, a key whose text the database cannot give as the API writes it).
+
+        One statement, built once per shape: the database writes ids and datetimes as the API's text, so a row
+        becomes its representation without a Python conversion per value (docs/architecture.md §6).
+        """
+        connection = connections[model._default_manager.db]
+        if connection.vendor != "postgresql" or model._meta.db_table not in counters.COUNTED_TABLES:
+            return None
+        statement = _prepared_page_sql(model, keys, tuple(ordering))
+        if statement is None:
+            return None
+        offset = self._clamp(request)
+        if offset > MAX_OFFSET:
+            return None
+        company = model._meta.get_field("company_id").get_db_prep_value(company_id, connection)
+        table = model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(statement, (table, company, company, self.limit + 1, offset))
+            rows = cursor.fetchall()
+            if rows:
+                self.total = rows[0][-1]
+            else:
+                cursor.execute(_COUNTER_SQL, (table, company))
+                self.total = cursor.fetchone()[0]
+        return [dict(zip(keys, row, strict=False)) for row in rows[: self.limit]]
 
     def get_paginated_response(self, data):
         pages = math.ceil(self.total / self.limit) if self.total else 0
@@ -98,3 +142,46 @@ class EnvelopePagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             },
         ]
+
+
+_COUNTER_SQL = "SELECT " + counters.COUNTER_SQL
+
+
+def _text_column(model, key: str, quote) -> str | None:
+    """The SQL of one key as the API writes it (identity.serializers.KeyedSerializerMixin): ids as text, datetimes
+    as DRF renders them in UTC (`2026-01-31T12:00:00.123456Z`, no fraction when it is zero); None for a field whose
+    text only Python gives."""
+    field = model._meta.get_field(key)
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    column = quote(field.column)
+    if isinstance(target, models.UUIDField):
+        return f"{column}::text"
+    if isinstance(target, models.DateTimeField):
+        return f"replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
+    if isinstance(target, models.CharField | models.TextField | models.BooleanField | models.IntegerField):
+        return column
+    return None
+
+
+@cache
+def _prepared_page_sql(model, keys: tuple[str, ...], ordering: tuple[str, ...]) -> str | None:
+    """`SELECT <keys as text>, <counter> FROM <table> WHERE company = %s ORDER BY … LIMIT %s OFFSET %s`, with the
+    parameters (table name, company, company, limit, offset); None when a key has no text column."""
+    quote = connections[model._default_manager.db].ops.quote_name
+    columns = []
+    for key in keys:
+        column = _text_column(model, key, quote)
+        if column is None:
+            return None
+        columns.append(column)
+    table = quote(model._meta.db_table)
+    # Qualified: a bare name in ORDER BY would be the output column of that name (`id` as text), not the table's.
+    order = ", ".join(
+        f"{table}.{quote(model._meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
+        for name in ordering
+    )
+    company = quote(model._meta.get_field("company_id").column)
+    return (
+        f"SELECT {', '.join(columns)}, {counters.COUNTER_SQL} FROM {table} "
+        f"WHERE {company} = %s ORDER BY {order} LIMIT %s OFFSET %s"
+    )

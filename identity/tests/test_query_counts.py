@@ -55,6 +55,24 @@ def test_every_by_id_get_takes_at_most_2_queries(client_a, populated, django_ass
     assert response.status_code == 200, response.content
 
 
+@pytest.mark.parametrize("path", sorted(LISTS))
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "updated_at", "order": "desc", "limit": "1000"},  # unfiltered: the counter's total
+        {"page": "1000"},  # past the end: the total on its own
+        {"search": "e", "limit": "1000"},  # filtered: COUNT
+        {"search": "e", "page": "1000"},
+    ],
+)
+def test_every_sorted_filtered_or_past_the_end_list_takes_at_most_4_queries(
+    client_a, populated, django_assert_max_num_queries, path, params
+):
+    with django_assert_max_num_queries(4):
+        response = client_a.get(path, params)
+    assert response.status_code == 200, response.content
+
+
 def _writes(captured) -> list[str]:
     """The statements of a request but the savepoints that stand, inside the test's transaction, for the
     BEGIN and COMMIT of the request's own."""
