@@ -21,7 +21,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_c
 # GUNICORN_THREADS > 1 adds threads, for deployments where calls to Guardian or Storage are slow enough that a
 # worker would mostly wait; add workers rather than threads otherwise. GUNICORN_CMD_ARGS overrides anything here.
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"  # "sync" to compare
 
 # Above STORAGE_REQUEST_TIMEOUT (30 s), so a slow Storage call answers 503 instead of the worker being killed.
 timeout = 60
