@@ -71,11 +71,11 @@ class CompanyScopedQuerySet(models.QuerySet):
         if row is None:
             return None
         if query.converters:
-            row = list(row)
+            values = list(row)
             for index, field_converters in query.converters:
                 for convert, expression in field_converters:
-                    row[index] = convert(row[index], expression, connection)
-        row = tuple(row)
+                    values[index] = convert(values[index], expression, connection)
+            row = tuple(values)
         if read_at is not None:
             rowcache.store(table, pk, row, read_at)
             if active_only and not row[query.active_index]:

@@ -107,7 +107,8 @@ def _end_feed_sessions() -> None:
         for pid in pids:
             conn.execute("SELECT pg_terminate_backend(%s)", [pid])
         deadline = time.monotonic() + 10
-        while conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]).fetchone()[0]:
+        alive = "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)"
+        while (conn.execute(alive, [pids]).fetchone() or (0,))[0]:
             assert time.monotonic() < deadline
             time.sleep(0.01)
 
