@@ -118,10 +118,8 @@ def record_event(event: AuditEvent | None) -> AuditEvent | None:
     outside a transaction, as `record` does."""
     if event is None:
         return None
-    alias = router.db_for_write(AuditEvent)
+    alias = _in_transaction()
     connection = connections[alias]
-    if not connection.in_atomic_block:
-        raise RuntimeError("identity.audit.record() must run inside the transaction of the change it records")
     sql, fields = _insert_statement(alias)
     # The values as Model.save() would send them (the same field conversions), without building its INSERT
     # query for every event: events are immutable, written once, and nothing listens for their save signals.
@@ -130,6 +128,15 @@ def record_event(event: AuditEvent | None) -> AuditEvent | None:
         cursor.execute(sql, params)
     event._state.adding, event._state.db = False, alias
     return event
+
+
+def _in_transaction() -> str:
+    """The database alias of the events; raises RuntimeError unless a transaction is open on it (an event is written
+    in the transaction of the change it records)."""
+    alias = router.db_for_write(AuditEvent)
+    if not connections[alias].in_atomic_block:
+        raise RuntimeError("identity.audit.record() must run inside the transaction of the change it records")
+    return alias
 
 
 @cache
@@ -157,8 +164,8 @@ def record_many(entries: Iterable[tuple[str, models.Model, Iterable[str]]]) -> i
         for action, target, fields in entries
         if (event := _event(action, target=target, changed_fields=fields)) is not None
     ]
-    if events and not transaction.get_connection(router.db_for_write(AuditEvent)).in_atomic_block:
-        raise RuntimeError("identity.audit.record() must run inside the transaction of the change it records")
+    if events:
+        _in_transaction()
     AuditEvent.objects.bulk_create(events, batch_size=1000)
     return len(events)
 

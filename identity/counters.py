@@ -6,11 +6,11 @@ primary-key lookup whatever the size of the company. Filtered lists, and every l
 
 from django.db import connections, models
 
-# The tables whose rows the triggers of migration 0002 count, per `company_id`. Not the audit trail: every write
+# The tables whose rows the triggers of migration 0003 count per `company_id`. Not the audit trail: every write
 # of a company inserts an event, and a counter row locked by each of them until commit would serialize the
 # company's writes (and a delete, which records its event before the row goes, would take the two counters in the
 # opposite order of a create); its list counts on its index. A new company-owned table that is
-# listed needs its triggers too (a migration creating them as 0002 does), or its lists keep counting.
+# listed needs its triggers too (a migration creating them as identity 0003 does), or its lists keep counting.
 COUNTED_TABLES = frozenset(
     {
         "users_user",

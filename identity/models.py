@@ -104,7 +104,7 @@ class CompanyRowCount(models.Model):
     """How many rows of one table belong to one company: the `total` of an unfiltered list page
     (docs/behaviour.md §1.3) without counting the company's rows on every request.
 
-    Kept on PostgreSQL by the triggers of migration 0002 on every table of `identity.counters.COUNTED_TABLES`, in
+    Kept on PostgreSQL by the triggers of migration 0003 on every table of `identity.counters.COUNTED_TABLES`, in
     the transaction of each INSERT, DELETE, TRUNCATE or change of `company_id`, whatever issued it (API, admin,
     commands, bulk inserts, set-based deletes, cascades). Never written by the application. On SQLite (development,
     one process) there are no triggers and lists count their rows instead.
