@@ -1,13 +1,12 @@
 """The list envelope `{data, pagination}` with the contract's page/limit clamping (never a 404 past the end)."""
 
 import math
-from functools import cache
 
 from django.db import connections, models
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
-from identity import counters
+from identity import counters, textrows
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -75,19 +74,19 @@ class EnvelopePagination(BasePagination):
         One statement, built once per shape: the database writes ids and datetimes as the API's text, so a row
         becomes its representation without a Python conversion per value (docs/architecture.md §6).
         """
-        connection = connections[model._default_manager.db]
-        if connection.vendor != "postgresql" or model._meta.db_table not in counters.COUNTED_TABLES:
+        if model._meta.db_table not in counters.COUNTED_TABLES:
             return None
-        statement = _prepared_page_sql(model, keys, tuple(ordering))
+        statement = textrows.select_sql(model, keys, ("company_id",), tuple(ordering), _COUNTER_COLUMN)
         if statement is None:
             return None
+        connection = connections[model._default_manager.db]
         offset = self._clamp(request)
         if offset > MAX_OFFSET:
             return None
         company = model._meta.get_field("company_id").get_db_prep_value(company_id, connection)
         table = model._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(statement, (table, company, company, self.limit + 1, offset))
+            cursor.execute(f"{statement} LIMIT %s OFFSET %s", (table, company, company, self.limit + 1, offset))
             rows = cursor.fetchall()
             if rows:
                 self.total = rows[0][-1]
@@ -145,43 +144,5 @@ class EnvelopePagination(BasePagination):
 
 
 _COUNTER_SQL = "SELECT " + counters.COUNTER_SQL
-
-
-def _text_column(model, key: str, quote) -> str | None:
-    """The SQL of one key as the API writes it (identity.serializers.KeyedSerializerMixin): ids as text, datetimes
-    as DRF renders them in UTC (`2026-01-31T12:00:00.123456Z`, no fraction when it is zero); None for a field whose
-    text only Python gives."""
-    field = model._meta.get_field(key)
-    target = field.target_field if isinstance(field, models.ForeignKey) else field
-    column = quote(field.column)
-    if isinstance(target, models.UUIDField):
-        return f"{column}::text"
-    if isinstance(target, models.DateTimeField):
-        return f"replace(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), '.000000Z', 'Z')"
-    if isinstance(target, models.CharField | models.TextField | models.BooleanField | models.IntegerField):
-        return column
-    return None
-
-
-@cache
-def _prepared_page_sql(model, keys: tuple[str, ...], ordering: tuple[str, ...]) -> str | None:
-    """`SELECT <keys as text>, <counter> FROM <table> WHERE company = %s ORDER BY … LIMIT %s OFFSET %s`, with the
-    parameters (table name, company, company, limit, offset); None when a key has no text column."""
-    quote = connections[model._default_manager.db].ops.quote_name
-    columns = []
-    for key in keys:
-        column = _text_column(model, key, quote)
-        if column is None:
-            return None
-        columns.append(column)
-    table = quote(model._meta.db_table)
-    # Qualified: a bare name in ORDER BY would be the output column of that name (`id` as text), not the table's.
-    order = ", ".join(
-        f"{table}.{quote(model._meta.get_field(name.lstrip('-')).column)}{' DESC' if name.startswith('-') else ''}"
-        for name in ordering
-    )
-    company = quote(model._meta.get_field("company_id").column)
-    return (
-        f"SELECT {', '.join(columns)}, {counters.COUNTER_SQL} FROM {table} "
-        f"WHERE {company} = %s ORDER BY {order} LIMIT %s OFFSET %s"
-    )
+# The page's total in every row, from the company's counter (parameters: table name, company).
+_COUNTER_COLUMN = ", " + counters.COUNTER_SQL

@@ -16,9 +16,13 @@ def org_unit_get(*, company_id, pk) -> OrganizationUnit | None:
     return org_unit_list(company_id=company_id).filter(pk=pk).first()
 
 
+CHILDREN_ORDER = ("name", "id")
+UNIT_POSITIONS_ORDER = ("title", "id")
+
+
 def org_unit_children(*, unit: OrganizationUnit) -> QuerySet:
     """Direct children, by name then id."""
-    return org_unit_list(company_id=unit.company_id).filter(parent_id=unit.pk).order_by("name", "id")
+    return org_unit_list(company_id=unit.company_id).filter(parent_id=unit.pk).order_by(*CHILDREN_ORDER)
 
 
 def org_unit_descendants(*, unit: OrganizationUnit) -> QuerySet:
@@ -49,7 +53,9 @@ def org_unit_subtree_depth(*, unit: OrganizationUnit) -> int:
 
 def org_unit_positions(*, unit: OrganizationUnit) -> QuerySet:
     """The unit's positions, by title then id."""
-    return position_list(company_id=unit.company_id).filter(organization_unit_id=unit.pk).order_by("title", "id")
+    return (
+        position_list(company_id=unit.company_id).filter(organization_unit_id=unit.pk).order_by(*UNIT_POSITIONS_ORDER)
+    )
 
 
 # The columns of the expanded shapes (docs/behaviour.md §5): expansions load nothing more.

@@ -7,6 +7,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from identity import textrows
 from identity.tenancy import caller_company_id
 from identity.viewsets import SUB_COLLECTION, CrudViewSet
 from org import selectors, services
@@ -42,6 +43,14 @@ class OrganizationUnitViewSet(CrudViewSet):
     def _array(self, serializer_class, queryset) -> Response:
         return Response(serializer_class(queryset, many=True, context=self.get_serializer_context()).data)
 
+    def _rows_array(self, serializer_class, read, *, equal: dict, ordering: tuple[str, ...]) -> Response:
+        """The sub-collection of the rows whose fields equal `equal` (`{field: value}`), sorted by `ordering`, as a
+        plain array: read as their representation's text where the database can (identity.textrows), else the
+        queryset `read()` gives (the same rows, in the same order)."""
+        model = serializer_class.Meta.model
+        rows = textrows.rows(model, serializer_class.keys, equal=equal, ordering=ordering)
+        return Response(rows) if rows is not None else self._array(serializer_class, read())
+
     @extend_schema(responses=OrganizationUnitSerializer(many=True), summary="Direct children, by name")
     @action(
         detail=True,
@@ -51,7 +60,13 @@ class OrganizationUnitViewSet(CrudViewSet):
         **SUB_COLLECTION,
     )
     def children(self, request, unit_id=None):
-        return self._array(OrganizationUnitSerializer, selectors.org_unit_children(unit=self.get_object()))
+        unit = self.get_object()
+        return self._rows_array(
+            OrganizationUnitSerializer,
+            lambda: selectors.org_unit_children(unit=unit),
+            equal={"company_id": unit.company_id, "parent_id": unit.pk},
+            ordering=selectors.CHILDREN_ORDER,
+        )
 
     @extend_schema(methods=["GET"], responses=PositionSerializer(many=True), summary="The unit's positions, by title")
     @extend_schema(
@@ -70,7 +85,12 @@ class OrganizationUnitViewSet(CrudViewSet):
     def positions(self, request, unit_id=None):
         unit = self.get_object()
         if request.method != "POST":
-            return self._array(PositionSerializer, selectors.org_unit_positions(unit=unit))
+            return self._rows_array(
+                PositionSerializer,
+                lambda: selectors.org_unit_positions(unit=unit),
+                equal={"company_id": unit.company_id, "organization_unit_id": unit.pk},
+                ordering=selectors.UNIT_POSITIONS_ORDER,
+            )
         data = request.data
         if isinstance(data, Mapping):
             data = {key: value for key, value in data.items() if key != "organization_unit_id"}

@@ -330,3 +330,30 @@ def test_concurrent_opposite_moves_cannot_form_a_cycle(company_a, attempt):
     assert_tree_consistent(company_a)
     moved_child = OrganizationUnit.objects.get(pk=child_of_a.pk)
     assert moved_child.path.endswith(f"{a.pk}/{child_of_a.pk}")
+
+
+@pytest.mark.postgres
+def test_prepared_sub_collections_are_the_representation(client_a, make_unit, make_position):
+    """`children` and a unit's `positions` read as text (identity.textrows) give the serializer's bytes: nulls, a
+    datetime without fraction, ids, the order by name or title then id."""
+    import datetime as dt
+
+    from identity.renderers import JSONRenderer
+    from org import selectors
+    from org.api.serializers import OrganizationUnitSerializer, PositionSerializer
+
+    root = make_unit("Root")
+    for name in ("beta", "Alpha", "alpha", "Beta"):
+        make_position(make_unit(name, parent=root, description=None), title=name.upper())
+    make_position(root, title="b")
+    make_position(root, title="B", description="Lead")
+    OrganizationUnit.objects.filter(name="beta").update(created_at=dt.datetime(2026, 1, 31, 12, 0, tzinfo=dt.UTC))
+    cases = (
+        ("children", OrganizationUnitSerializer, selectors.org_unit_children(unit=root)),
+        ("positions", PositionSerializer, selectors.org_unit_positions(unit=root)),
+    )
+    for suffix, serializer, queryset in cases:
+        response = client_a.get(f"/organization_units/{root.pk}/{suffix}")
+        assert response.status_code == 200
+        assert len(response.json()) in (4, 2)
+        assert response.content == JSONRenderer().render(serializer(queryset, many=True).data), suffix
