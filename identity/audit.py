@@ -120,12 +120,10 @@ def record_event(event: AuditEvent | None) -> AuditEvent | None:
         return None
     alias = _in_transaction()
     connection = connections[alias]
-    sql, fields = _insert_statement(alias)
-    # The values as Model.save() would send them (the same field conversions), without building its INSERT
-    # query for every event: events are immutable, written once, and nothing listens for their save signals.
-    params = [field.get_db_prep_save(field.pre_save(event, True), connection) for field in fields]
+    # Without building Model.save()'s INSERT query for every event: events are immutable, written once, and
+    # nothing listens for their save signals.
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_insert_statement(alias), event_params(event, alias))
     event._state.adding, event._state.db = False, alias
     return event
 
@@ -140,13 +138,36 @@ def _in_transaction() -> str:
 
 
 @cache
-def _insert_statement(alias: str) -> tuple[str, tuple]:
-    """The INSERT of one event on the database `alias`, and the fields whose values it takes, in order."""
+def _insert_statement(alias: str) -> str:
+    """The INSERT of one event on the database `alias`, taking `event_params`."""
     quote = connections[alias].ops.quote_name
-    fields = tuple(AuditEvent._meta.concrete_fields)
+    fields = AuditEvent._meta.concrete_fields
     columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders})", fields
+    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) VALUES ({placeholders})"
+
+
+@cache
+def insert_from_statement(alias: str, source: str) -> str:
+    """`INSERT INTO <events> (…) SELECT <the event's values> FROM <source>`: the INSERT of one event, made only for
+    each row of `source` (a data-modifying WITH query of the same statement, identity.services.save_fields), with
+    the parameters `event_params` gives. Each value is cast to its column's type without a length, so that a value
+    too long still fails as in a plain INSERT (a cast to `varchar(n)` would cut it)."""
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = tuple(AuditEvent._meta.concrete_fields)
+    columns = ", ".join(quote(field.column) for field in fields)
+    values = ", ".join(f"%s::{field.db_type(connection).partition('(')[0]}" for field in fields)
+    return f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}) SELECT {values} FROM {source}"
+
+
+def event_params(event: AuditEvent, alias: str) -> list:
+    """The values of `event` as Model.save() would send them (the same field conversions), in the column order of
+    `_insert_statement` and `insert_from_statement`."""
+    connection = connections[alias]
+    return [
+        field.get_db_prep_save(field.pre_save(event, True), connection) for field in AuditEvent._meta.concrete_fields
+    ]
 
 
 def _recorded(event: AuditEvent | None) -> AuditEvent:

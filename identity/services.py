@@ -4,7 +4,8 @@ Every write records its audit event (identity.audit) in the transaction of the c
 one: these helpers open it (`savepoint=False`: inside a caller's transaction they join it, at no extra statement),
 and a service that reads under a lock before writing holds the lock in the same transaction. An update that
 changes no audited field (only `updated_at` moves) records no event and is a single UPDATE, which the database
-runs as a transaction of its own: it opens none (BEGIN and COMMIT would be two more round trips). A constraint
+runs as a transaction of its own: it opens none (BEGIN and COMMIT would be two more round trips); on PostgreSQL an
+update of one row with its event is one statement too (`save_fields(event=…)`). A constraint
 violation still answers 409 (identity.exception_handler), and the event goes with the rolled-back change.
 """
 
@@ -44,8 +45,8 @@ def update_row(instance: models.Model, fields, *, before) -> None:
     `<object_type>.update` event of those whose value really changed against `before` (its `audit.snapshot` from
     before the change) in the same transaction; without such a field, the UPDATE alone (see above)."""
     event = audit.pending_update(instance, before)
-    if event is None:
-        save_fields(instance, [*fields, "updated_at"])
+    if event is None or connections[router.db_for_write(type(instance), instance=instance)].vendor == "postgresql":
+        save_fields(instance, [*fields, "updated_at"], event=event)
         return
     with transaction.atomic(savepoint=False):
         save_fields(instance, [*fields, "updated_at"])
@@ -56,23 +57,32 @@ class RowGone(DatabaseError):
     """`save_fields` found no row to update: it was deleted meanwhile."""
 
 
-def save_fields(instance: models.Model, names) -> None:
+def save_fields(instance: models.Model, names, *, event=None) -> None:
     """`instance.save(update_fields=names)` as one UPDATE whose SQL is built once per model, set of columns and
     database: the same values (`pre_save` stamps `updated_at`, the fields' own conversions), the same
     DatabaseError (RowGone) when the row is gone, without compiling the ORM's UPDATE for every request. The models it
-    writes have no save signals or `save()` of their own (house style: no logic in either)."""
+    writes have no save signals or `save()` of their own (house style: no logic in either).
+
+    `event` (PostgreSQL): the audit event of the change, written by the same statement — `WITH changed AS (UPDATE …
+    RETURNING 1) INSERT INTO <events> … FROM changed` — which the database runs as one transaction: the event
+    commits with the change, or neither does, at one round trip instead of four (BEGIN, UPDATE, INSERT, COMMIT)."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
     fields = tuple(dict.fromkeys(model._meta.get_field(name) for name in names))
     params = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
     params.append(model._meta.pk.get_db_prep_value(instance.pk, connection))
+    sql = _update_statement(model._meta.db_table, model._meta.pk.column, tuple(f.column for f in fields), alias)
+    if event is not None:
+        sql = f"WITH changed AS ({sql} RETURNING 1) {audit.insert_from_statement(alias, 'changed')}"
+        params += audit.event_params(event, alias)
     with connection.cursor() as cursor:
-        sql = _update_statement(model._meta.db_table, model._meta.pk.column, tuple(f.column for f in fields), alias)
         cursor.execute(sql, params)
         if cursor.rowcount != 1:
             raise RowGone("Save with update_fields did not affect any rows.")
     instance._state.adding, instance._state.db = False, alias
+    if event is not None:
+        event._state.adding, event._state.db = False, alias
 
 
 @cache

@@ -83,10 +83,12 @@ class CompanyScopedViewSet(GenericViewSet):
             )
         elif self.expand or type(self).prepare_queryset is not CompanyScopedViewSet.prepare_queryset:
             obj = self.get_queryset().filter(pk=pk).first()
-        else:  # the common case: a plain row, read without compiling an ORM query (from the row cache for a read)
-            fence = (
-                getattr(self.request._request, "row_fence", None) if self.request.method in ("GET", "HEAD") else None
-            )
+        else:
+            # The common case: a plain row, read without compiling an ORM query, from the row cache where it can
+            # vouch for the row (identity.rowcache) — for a write too: the row is the one committed before the
+            # request, what a read of the database at that moment would give (a lock, where one is needed, is
+            # taken above).
+            fence = getattr(self.request._request, "row_fence", None)
             obj = self.queryset.get_in_company(pk=pk, company_id=caller_company_id(self.request), fence=fence)
         if obj is None:
             raise NotFound(self.get_not_found_message())

@@ -179,3 +179,25 @@ def test_a_repeated_by_id_get_takes_no_query(client_a, user_a, company_a, django
     with django_assert_num_queries(1 if path.startswith("/users") else 2):
         changed = client_a.get(url)
     assert changed.json()["first_name" if "users" in path else "name"] in ("Renamed", "Renamed Inc")
+
+
+def test_a_write_reads_its_row_from_the_cache_as_committed_before_it(
+    client_a, company_a, make_user, django_assert_num_queries
+):
+    """A PATCH reads its path object where a GET would (the row committed before the request), and writes the
+    change with its audit event in one statement."""
+    from identity.models import AuditEvent
+
+    member = make_user(company_a, f"write-{uuid.uuid4().hex[:8]}@acme.test")
+    _feed_ready()
+    assert client_a.get(f"/users/{member.pk}").status_code == 200  # the caller and the member now cached
+    with django_assert_num_queries(1):
+        assert client_a.patch(f"/users/{member.pk}", {"last_name": "Cached"}, format="json").status_code == 200
+    _sql("UPDATE users_user SET first_name = 'Elsewhere' WHERE id = %s", [member.pk])
+    response = client_a.patch(f"/users/{member.pk}", {"last_name": "Current"}, format="json")
+    assert response.status_code == 200
+    assert (response.json()["first_name"], response.json()["last_name"]) == ("Elsewhere", "Current")
+    member.refresh_from_db()
+    assert (member.first_name, member.last_name) == ("Elsewhere", "Current")
+    events = AuditEvent.objects.filter(object_id=member.pk, action="user.update").order_by("created_at")
+    assert [event.changed_fields for event in events] == [["last_name"], ["last_name"]]
