@@ -36,6 +36,7 @@ def scenarios(manifest: dict) -> list[tuple[str, str, str, bytes]]:
         ("GET /organization_units (page of 50)", "GET", "/organization_units", b""),
         ("GET /positions (page of 50)", "GET", "/positions", b""),
         ("GET /customers (page of 50)", "GET", "/customers", b""),
+        # The body alternates between two values (as bench/patch.lua does): every request changes the user.
         ("PATCH /users/{id}", "PATCH", f"/users/{manifest['admin_user_id']}", b'{"first_name": "Bench"}'),
         ("POST /verify_password", "POST", "/verify_password", login),
     ]
@@ -99,8 +100,12 @@ def main() -> None:
         def start_response(status, headers, exc_info=None, captured=captured):
             captured["status"], captured["headers"] = status, headers
 
-        def once(method=method, target=target, body=body, start_response=start_response):
-            chunks = application(environ_for(method, target, body, token), start_response)
+        bodies = [body, body.replace(b"Bench", b"Bench B")] if method == "PATCH" else [body]
+        turn = [0]
+
+        def once(method=method, target=target, bodies=bodies, turn=turn, start_response=start_response):
+            turn[0] += 1
+            chunks = application(environ_for(method, target, bodies[turn[0] % len(bodies)], token), start_response)
             payload = b"".join(chunks)
             getattr(chunks, "close", lambda: None)()
             return payload

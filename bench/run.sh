@@ -3,7 +3,7 @@
 #
 # Recreates the database $BENCH_DB (default identity_bench) on the local PostgreSQL, seeds one company with 1,000
 # users, 100 units, ~300 positions and 100 customers with `manage.py seed_demo --manifest`, VACUUM ANALYZEs it (as
-# autovacuum would), issues a token for the manifest's admin, then starts under the same gunicorn settings
+# autovacuum would) and CHECKPOINTs it (the seeding's dirty pages are written before the first scenario), issues a token for the manifest's admin, then starts under the same gunicorn settings
 # (config/gunicorn.conf.py, $WEB_CONCURRENCY workers, $GUNICORN_THREADS threads) the service (Guardian off, rate
 # limits off, no access log) and the floor app of ../shared/bench (a fixed JSON body; with FLOOR=db one `SELECT 1`
 # per request). For every scenario it runs wrk -t2 -c16, alternating floor and service (floor, service, service,
@@ -51,7 +51,7 @@ work=$(mktemp -d)
 manifest="$work/manifest.json"
 .venv/bin/python manage.py seed_demo --users "$USERS" --units $((USERS / 10)) --customers $((USERS / 10)) \
     --company-name Benchmark --manifest "$manifest" >/dev/null
-psql -q -h 127.0.0.1 -U postgres "$DB" -c "VACUUM ANALYZE"
+psql -q -h 127.0.0.1 -U postgres "$DB" -c "VACUUM ANALYZE" -c "CHECKPOINT"
 # The scenarios' paths and the verify_password body, from the manifest.
 python3 - "$manifest" "$work" <<'PY'
 import json, sys
