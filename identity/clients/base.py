@@ -179,7 +179,7 @@ def session_for(service: str) -> requests.Session:
 # session's settings, preparing the request, the adapter, urllib3's pool, timeout and retry objects, the cookie jar):
 # as much as a third of a by-id read, paid again on every Guardian check. A client made with `direct=True` sends the
 # calls that carry no files (a JSON body, a query string) itself, over sockets it keeps alive per process and
-# origin: the request written in one piece on a TCP_NODELAY socket, the answer parsed by http.client, every socket
+# origin: the request written in one piece on a TCP_NODELAY socket, the answer read by `_Answer`, every socket
 # operation given only the time left until the call's deadline, no cookie jar, no proxy, no retries.
 POOL_SIZE = 16  # idle connections kept per origin: enough for the threads of a gthread worker
 _HEADER_VALUE_OUT = str.maketrans("", "", "".join(map(chr, range(0x21, 0x7F))))
@@ -285,26 +285,119 @@ def _send_direct(method: str, base_url: str, path: str, *, token: str | None, pa
         lines.append(f"Content-Length: {len(body)}")
     message = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
     sock = _idle.take(origin) or _connect(origin)
-    response = None
     try:
         _clamp(sock)
         sock.sendall(message)
-        response = _Response(sock, method=method)
-        response.begin()
-        content = response.read()
-        headers = CaseInsensitiveDict(response.getheaders())
-        status, will_close = response.status, response.will_close
+        status, content, headers, will_close = _Answer(sock).read(method)
     except BaseException:
         sock.close()
         raise
-    finally:
-        if response is not None:
-            response.close()  # its reader only: the socket stays open unless closed above
     if will_close:
         sock.close()
     else:
         _idle.give(origin, sock)
-    return status, content, headers
+    return status, content, CaseInsensitiveDict(headers)
+
+
+MAX_HEAD = 64 * 1024  # the status line and headers of an answer
+
+
+class _Answer:
+    """Reads one HTTP/1.1 answer off a socket, each read bounded by the call's deadline: the status, the body (by
+    Content-Length, chunked, or up to the close), the headers (the last of a repeated name) and whether the
+    connection closes after it. http.client parses headers through the email package, which cost a kept-alive
+    Guardian check more than the rest of its client side; this reads what a JSON service answers, and raises
+    http.client.HTTPException (or OSError) for anything else."""
+
+    def __init__(self, sock: socket.socket):
+        self._sock = sock
+        self._buffer = bytearray()
+        self._closed = False
+
+    def _fill(self) -> None:
+        _clamp(self._sock)
+        chunk = self._sock.recv(65536)
+        if not chunk:
+            self._closed = True
+            raise http.client.RemoteDisconnected("the service closed the connection before its answer ended")
+        self._buffer += chunk
+
+    def _line(self, limit: int = MAX_HEAD) -> bytes:
+        while (end := self._buffer.find(b"\r\n")) < 0:
+            if len(self._buffer) > limit:
+                raise http.client.LineTooLong("answer line")
+            self._fill()
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 2]
+        return line
+
+    def _exactly(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            self._fill()
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def _head(self) -> tuple[int, bool, dict[str, str]]:
+        while (end := self._buffer.find(b"\r\n\r\n")) < 0:
+            if len(self._buffer) > MAX_HEAD:
+                raise http.client.LineTooLong("answer headers")
+            self._fill()
+        lines = self._buffer[:end].decode("latin-1").split("\r\n")
+        del self._buffer[: end + 4]
+        version, _, rest = lines[0].partition(" ")
+        code = rest[:3]
+        if version not in ("HTTP/1.1", "HTTP/1.0") or not code.isdigit() or rest[3:4] not in ("", " "):
+            raise http.client.BadStatusLine(lines[0])
+        headers: dict[str, str] = {}
+        name = ""
+        for line in lines[1:]:
+            if line[:1] in (" ", "\t") and name:  # an obsolete folded continuation
+                headers[name] += " " + line.strip()
+                continue
+            name, colon, value = line.partition(":")
+            if not colon or not name or name != name.strip():
+                raise http.client.HTTPException(f"malformed header line: {line!r}")
+            name = name.lower()
+            headers[name] = value.strip()
+        return int(code), version == "HTTP/1.0", headers
+
+    def read(self, method: str) -> tuple[int, bytes, dict[str, str], bool]:
+        status, old, headers = self._head()
+        while 100 <= status < 200:  # interim answers (100 Continue, 103 Early Hints) precede the answer
+            status, old, headers = self._head()
+        tokens = {token.strip().lower() for token in headers.get("connection", "").split(",")}
+        will_close = "close" in tokens or (old and "keep-alive" not in tokens)
+        if method == "HEAD" or status in (204, 304):
+            return status, b"", headers, will_close
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            parts = []
+            while size := self._chunk_size():
+                parts.append(self._exactly(size))
+                if self._exactly(2) != b"\r\n":
+                    raise http.client.IncompleteRead(b"".join(parts))
+            while self._line():  # trailer fields, up to the empty line
+                pass
+            return status, b"".join(parts), headers, will_close
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.isdigit():
+                raise http.client.HTTPException(f"invalid Content-Length: {length!r}")
+            return status, self._exactly(int(length)), headers, will_close
+        # Neither: the body ends with the connection.
+        while not self._closed:
+            try:
+                self._fill()
+            except http.client.RemoteDisconnected:
+                break
+        return status, bytes(self._buffer), headers, True
+
+    def _chunk_size(self) -> int:
+        size = self._line().split(b";", 1)[0].strip()
+        try:
+            return int(size, 16)
+        except ValueError:
+            raise http.client.HTTPException(f"invalid chunk size: {size!r}") from None
 
 
 # --- the client --------------------------------------------------------------------------------------------------

@@ -279,3 +279,132 @@ def test_the_tcp_proxy_forwards_without_nagle():
     finally:
         proxy.close()
         target.close()
+
+
+class _Scripted:
+    """A raw HTTP server answering every request with `answer` (bytes, sent `piece` bytes at a time), closing
+    the connection afterwards when `close`; counts the connections it accepted."""
+
+    def __init__(self, answer: bytes, *, piece: int = 0, close: bool = False):
+        self.answer, self.piece, self.close, self.connections = answer, piece, close, 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection):
+        with connection:
+            pending = b""
+            while True:
+                while b"\r\n\r\n" not in pending:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    pending += chunk
+                head, _, pending = pending.partition(b"\r\n\r\n")
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    ),
+                    0,
+                )
+                while len(pending) < length:
+                    pending += connection.recv(65536)
+                pending = pending[length:]
+                step = self.piece or len(self.answer)
+                for start in range(0, len(self.answer), step):
+                    connection.sendall(self.answer[start : start + step])
+                if self.close:
+                    return
+
+
+def _json_answer(head: str, body: bytes = b'{"ok": true}') -> bytes:
+    return head.replace("{length}", str(len(body))).encode() + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize(
+    "answer, close, piece, kept_alive",
+    [
+        (_json_answer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {length}"), False, 0, True),
+        # Byte by byte: every line and the body arrive in pieces.
+        (_json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}"), False, 1, True),
+        (
+            b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"ok"\r\n7;x=1\r\n: true}\r\n0\r\nT: 1\r\n\r\n',
+            False,
+            3,
+            True,
+        ),
+        (
+            b"HTTP/1.1 100 Continue\r\n\r\n" + _json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}"),
+            False,
+            0,
+            True,
+        ),
+        # A folded header line and a repeated name (the last one counts).
+        (
+            _json_answer("HTTP/1.1 200 OK\r\nX-A: one\r\n  two\r\nX-A: three\r\nContent-Length: {length}"),
+            False,
+            0,
+            True,
+        ),
+        (_json_answer("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: {length}"), True, 0, False),
+        (_json_answer("HTTP/1.0 200 OK\r\nContent-Length: {length}"), True, 0, False),
+        (_json_answer("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: {length}"), False, 0, True),
+        # Neither a length nor chunks: the body ends with the connection.
+        (_json_answer("HTTP/1.1 200 OK"), True, 0, False),
+    ],
+    ids=["length", "pieces", "chunked", "continue", "folded", "close", "http10", "http10-keep-alive", "until-close"],
+)
+def test_direct_reads_every_framing_of_an_answer(settings, answer, close, piece, kept_alive):
+    server = _Scripted(answer, piece=piece, close=close)
+    settings.GUARDIAN_SERVICE_URL = server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    client = ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+    try:
+        for _ in range(3):
+            reply = client.request("POST", "/check-access", token="tok", json={"user_id": "u"})
+            assert (reply.status, reply.json()) == (200, {"ok": True})
+        if b"X-A" in answer:
+            assert reply.headers["x-a"] == "three"
+        assert server.connections == (1 if kept_alive else 3)
+    finally:
+        server.listener.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/2 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 2x0 OK\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: two\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}",  # closed before the body ends
+        b"HTTP/1.1 200 OK\r\nX: " + b"y" * (70 * 1024),  # headers without end
+    ],
+    ids=["version", "status", "length", "header", "chunk-size", "short-body", "endless-head"],
+)
+def test_direct_answers_that_cannot_be_read_are_unavailable(settings, answer):
+    server = _Scripted(answer, close=True)
+    settings.GUARDIAN_SERVICE_URL = server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    client = ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+    try:
+        with pytest.raises(ServiceUnavailable):
+            client.request("GET", "/x", token="tok")
+    finally:
+        server.listener.close()
