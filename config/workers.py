@@ -87,6 +87,7 @@ class BalancedThreadWorker(ThreadWorker):
 
     def wait_for_and_dispatch_events(self, timeout):
         self._publish()
-        if not self._accepting and self._paused_until:
-            timeout = min(timeout, max(self._paused_until - time.monotonic(), 0.0))
+        paused = self._paused_until - time.monotonic()
+        if paused > 0 and not self._accepting:  # wake when the pause ends, to accept again
+            timeout = min(timeout, paused)
         super().wait_for_and_dispatch_events(timeout)
