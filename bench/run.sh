@@ -38,7 +38,8 @@ case "$GUARDIAN" in off | on | cached | compare) ;; *) echo "GUARDIAN is off, on
 BASELINE=${BASELINE:-}
 USERS=${BENCH_USERS:-1000}
 FLOOR_DIR=${FLOOR_DIR:-../shared/bench}
-export WEB_CONCURRENCY=${WEB_CONCURRENCY:-4}
+# The default of config/gunicorn.conf.py: one worker per usable core, 2 to 8.
+export WEB_CONCURRENCY=${WEB_CONCURRENCY:-$(.venv/bin/python -c "import os; print(min(max(len(os.sched_getaffinity(0)), 2), 8))")}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 [ -f "$FLOOR_DIR/floor_app.py" ] || { echo "no floor app at $FLOOR_DIR/floor_app.py (set FLOOR_DIR)" >&2; exit 1; }
 

@@ -8,9 +8,16 @@ from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT') or '5000'}"
 
-# WEB_CONCURRENCY sets the process count; the default follows gunicorn's 2 × cores + 1, capped so that a large
-# host does not open more database connections (each worker has its own pool) than PostgreSQL expects.
-workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 8))
+# WEB_CONCURRENCY sets the process count; by default one per usable core (at least 2, at most 8, so that a large
+# host does not open more database connections — each worker has its own pool — than PostgreSQL expects). A
+# request's work is CPU-bound Python: more processes than cores only take turns on them. Measured on 2 cores on
+# 2026-12-01 (make bench with BASELINE, one alternation): 2 workers served 1.47× the GET /users/{id}, 1.24× the
+# page of users and 1.25× the PATCH of 4 gthread workers, at a p99 of 22–55 ms instead of 62–384 ms; 4 workers
+# with their connections spread evenly (below) were the slowest, 0.78–0.95× of 4 plain gthread ones, which had
+# by chance left most connections on two of them. Where calls to Guardian or Storage are slow enough that a worker
+# would mostly wait, raise GUNICORN_THREADS or WEB_CONCURRENCY.
+_cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else multiprocessing.cpu_count()
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(max(_cores, 2), 8))
 
 # gthread workers with one thread by default: a request's work is CPU-bound Python, so one thread per process (threads
 # in one process only take turns on the GIL: on 2 cores, 4 workers × 4 threads served 250 requests/s of
@@ -18,10 +25,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_c
 # keeps connections alive, so that a proxy (or any client) does not open a TCP connection per request. Measured on
 # 2 cores on 2026-12-01, 3 workers each, the two servers side by side under the same (heavy) load, alternating
 # wrk -c16 runs: 120 requests/s for GET /users/{id} with gthread against 73 with sync workers, p99 alike.
-# The worker class is gthread's with its connections spread evenly over the workers (config/workers.py): 16
-# connections opened at once went 15, 1, 0, 0 over four gthread workers, leaving one core idle under load.
-# GUNICORN_THREADS > 1 adds threads, for deployments where calls to Guardian or Storage are slow enough that a
-# worker would mostly wait; add workers rather than threads otherwise. GUNICORN_CMD_ARGS overrides anything here.
+# The worker class is gthread's with its connections spread evenly over the workers (config/workers.py): with as
+# many workers as cores, a worker left without connections is a core left idle (16 connections opened at once went
+# 15, 1, 0, 0 over four plain gthread workers). GUNICORN_THREADS > 1 adds threads (on 2 cores, 2 workers × 2
+# threads served 0.75–0.9× of 2 × 1). GUNICORN_CMD_ARGS overrides anything here.
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "config.workers.BalancedThreadWorker"  # gthread, sync
 
