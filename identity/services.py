@@ -44,13 +44,7 @@ def update_row(instance: models.Model, fields, *, before) -> None:
     """Saves the `fields` already set on `instance` (plus `updated_at`) in one UPDATE, with the
     `<object_type>.update` event of those whose value really changed against `before` (its `audit.snapshot` from
     before the change) in the same transaction; without such a field, the UPDATE alone (see above)."""
-    event = audit.pending_update(instance, before)
-    if event is None or connections[router.db_for_write(type(instance), instance=instance)].vendor == "postgresql":
-        save_fields(instance, [*fields, "updated_at"], event=event)
-        return
-    with transaction.atomic(savepoint=False):
-        save_fields(instance, [*fields, "updated_at"])
-        audit.record_event(event)
+    save_fields(instance, [*fields, "updated_at"], event=audit.pending_update(instance, before))
 
 
 class RowGone(DatabaseError):
@@ -63,12 +57,18 @@ def save_fields(instance: models.Model, names, *, event=None) -> None:
     DatabaseError (RowGone) when the row is gone, without compiling the ORM's UPDATE for every request. The models it
     writes have no save signals or `save()` of their own (house style: no logic in either).
 
-    `event` (PostgreSQL): the audit event of the change, written by the same statement — `WITH changed AS (UPDATE …
-    RETURNING 1) INSERT INTO <events> … FROM changed` — which the database runs as one transaction: the event
-    commits with the change, or neither does, at one round trip instead of four (BEGIN, UPDATE, INSERT, COMMIT)."""
+    `event`: the audit event of the change, written with it. On PostgreSQL by the same statement — `WITH changed AS
+    (UPDATE … RETURNING 1) INSERT INTO <events> … FROM changed` — which the database runs as one transaction: the
+    event commits with the change, or neither does, at one round trip instead of four (BEGIN, UPDATE, INSERT,
+    COMMIT); elsewhere by its own INSERT in a transaction with the UPDATE."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
+    if event is not None and connection.vendor != "postgresql":
+        with transaction.atomic(using=alias, savepoint=False):
+            save_fields(instance, names)
+            audit.record_event(event)
+        return
     fields = tuple(dict.fromkeys(model._meta.get_field(name) for name in names))
     params = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
     params.append(model._meta.pk.get_db_prep_value(instance.pk, connection))
