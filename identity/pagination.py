@@ -76,7 +76,9 @@ class EnvelopePagination(BasePagination):
         """
         if model._meta.db_table not in counters.COUNTED_TABLES:
             return None
-        statement = textrows.select_sql(model, keys, ("company_id",), tuple(ordering), _COUNTER_COLUMN)
+        statement = textrows.select_sql(
+            model, keys, ("company_id",), tuple(ordering), _COUNTER_COLUMN, "LIMIT %s OFFSET %s"
+        )
         if statement is None:
             return None
         connection = connections[model._default_manager.db]
@@ -86,7 +88,7 @@ class EnvelopePagination(BasePagination):
         company = model._meta.get_field("company_id").get_db_prep_value(company_id, connection)
         table = model._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"{statement} LIMIT %s OFFSET %s", (table, company, company, self.limit + 1, offset))
+            cursor.execute(statement, (table, company, company, self.limit + 1, offset))
             rows = cursor.fetchall()
             if rows:
                 self.total = rows[0][-1]
