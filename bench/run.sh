@@ -21,7 +21,8 @@
 # comparison holds only where the floor reaches 5,000 req/s.
 # Usage: bench/run.sh [seconds per run]
 # (environment: BENCH_DB, BENCH_PORT, FLOOR, FLOOR_DIR, BASELINE, WEB_CONCURRENCY, GUNICORN_THREADS, BENCH_USERS,
-# GUARDIAN, GUARDIAN_STUB_PORT (default BENCH_PORT + 5), BENCH_CACHE_URL,
+# GUARDIAN, GUARDIAN_STUB (c — bench/guardian_stub.c, the default where `cc` exists — or python),
+# GUARDIAN_STUB_PORT (default BENCH_PORT + 5), BENCH_CACHE_URL,
 # ONLY: an extended regular expression; only the scenarios whose label matches it run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,8 @@ ON_PORT=$((PORT + 3))
 CACHED_PORT=$((PORT + 4))
 STUB_PORT=${GUARDIAN_STUB_PORT:-$((PORT + 5))}
 GUARDIAN=${GUARDIAN:-off}
+STUB_KIND=${GUARDIAN_STUB:-$(command -v cc >/dev/null && echo c || echo python)}
+case "$STUB_KIND" in c | python) ;; *) echo "GUARDIAN_STUB is c or python" >&2; exit 1 ;; esac
 case "$GUARDIAN" in off | on | cached | compare) ;; *) echo "GUARDIAN is off, on, cached or compare" >&2; exit 1 ;; esac
 BASELINE=${BASELINE:-}
 USERS=${BENCH_USERS:-1000}
@@ -81,7 +84,13 @@ service_env=(USE_GUARDIAN_SERVICE=false)
 [ "$GUARDIAN" = cached ] && service_env=("${guardian_cached[@]}")
 ports=("$PORT" "$FLOOR_PORT")
 if [ "$GUARDIAN" != off ]; then
-    .venv/bin/python bench/guardian_stub.py --port "$STUB_PORT" &
+    # The C stub unless GUARDIAN_STUB=python or no C compiler: the stub shares the cores with the service.
+    if [ "$STUB_KIND" = c ]; then
+        cc -O2 -o "$work/guardian_stub" bench/guardian_stub.c
+        "$work/guardian_stub" --port "$STUB_PORT" &
+    else
+        .venv/bin/python bench/guardian_stub.py --port "$STUB_PORT" &
+    fi
     servers+=($!)
 fi
 env "${service_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${PORT}" \
@@ -137,7 +146,7 @@ scenarios=(
 )
 echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r); ${WEB_CONCURRENCY} workers, ${GUNICORN_THREADS:-1} thread(s);" \
      "${USERS} users; wrk -t2 -c16 -d${DURATION}s; floor: ${FLOOR:-bare}; Guardian: ${GUARDIAN}" \
-     "$([ "$GUARDIAN" = off ] || echo "(stub :${STUB_PORT}, cache ${BENCH_CACHE_URL:-local memory})")"
+     "$([ "$GUARDIAN" = off ] || echo "(${STUB_KIND} stub :${STUB_PORT}, cache ${BENCH_CACHE_URL:-local memory})")"
 guardian_header=()
 [ "$GUARDIAN" = compare ] && guardian_header=("on/s" "÷off" "cache/s" "÷off")
 printf '%-40s %8s %8s %8s %9s %8s %8s %8s %8s %7s' scenario "req/s" "p50 ms" "p99 ms" "floor/s" "÷floor" "÷Flask" \

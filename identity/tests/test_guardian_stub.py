@@ -1,7 +1,8 @@
-"""The benchmarks' Guardian stub (bench/guardian_stub.py) answers the contract's check-access as Guardian does, over
-kept-alive connections (docs/integrations.md section 2)."""
+"""The benchmarks' Guardian stubs (bench/guardian_stub.py and bench/guardian_stub.c) answer the contract's
+check-access as Guardian does, over kept-alive connections (docs/integrations.md section 2)."""
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,14 +14,23 @@ import pytest
 from identity.clients import guardian
 from identity.testing.live import free_port
 
-STUB = Path(__file__).resolve().parents[2] / "bench" / "guardian_stub.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 CHECK = {"user_id": "u1", "service": "identity", "resource_name": "company", "operation": "LIST"}
 
 
-@pytest.fixture(scope="module")
-def stub_url():
+@pytest.fixture(scope="module", params=["python", "c"])
+def stub_url(request, tmp_path_factory):
+    if request.param == "python":
+        command = [sys.executable, str(BENCH / "guardian_stub.py")]
+    else:
+        compiler = shutil.which("cc") or shutil.which("gcc")
+        if compiler is None:
+            pytest.skip("no C compiler for bench/guardian_stub.c")
+        binary = tmp_path_factory.mktemp("stub") / "guardian_stub"
+        subprocess.run([compiler, "-O2", "-o", str(binary), str(BENCH / "guardian_stub.c")], check=True)
+        command = [str(binary)]
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(STUB), "--port", str(port)])
+    process = subprocess.Popen([*command, "--port", str(port)])
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -78,9 +88,18 @@ def test_the_stub_answers_pipelined_checks_on_one_connection(stub_url):
         (_request({**CHECK, "operation": "FLY"}), 400),
         (_request({**CHECK, "service": "other"}), 400),
         (_request("not json"), 400),
+        (_request({key: value for key, value in CHECK.items() if key != "user_id"}), 400),
+        (_request({**CHECK, "resource_name": 7}), 400),
     ],
-    ids=["no-cookie", "unknown-operation", "other-service", "not-json"],
+    ids=["no-cookie", "unknown-operation", "other-service", "not-json", "no-user-id", "resource-not-a-string"],
 )
 def test_the_stub_refuses_what_guardian_refuses(stub_url, request_bytes, status):
     [(answered, body)] = _answers(stub_url, request_bytes, 1)
     assert (answered, body["access_granted"]) == (status, False)
+
+
+def test_the_stub_counts_the_checks_it_granted(stub_url):
+    stats = _request(CHECK) * 2 + b"GET /stats HTTP/1.1\r\nHost: stub\r\n\r\n"
+    before = _answers(stub_url, b"GET /stats HTTP/1.1\r\nHost: stub\r\n\r\n", 1)[0][1]["checks"]
+    *_, (status, body) = _answers(stub_url, stats, 3)
+    assert (status, body["checks"]) == (200, before + 2)
