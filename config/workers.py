@@ -16,7 +16,10 @@ exits (`release`, from the `child_exit` hook).
 import mmap
 import struct
 import time
+from collections import deque
+from concurrent import futures
 
+from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
 RETRY_SECONDS = 0.001
@@ -45,6 +48,37 @@ class BalancedThreadWorker(ThreadWorker):
             _slot.pack_into(_board, self.slot * _slot.size, 0)
         self._paused_until = 0.0
         self._declined_since: float | None = None
+
+    def init_process(self) -> None:
+        self.inline = self.cfg.threads == 1
+        self._ready: deque = deque()
+        self._serving = False
+        super().init_process()
+
+    def enqueue_req(self, conn) -> None:
+        """With one thread, requests are served on the main thread itself: gthread would hand each to its one
+        pool thread and take the connection back through a pipe — two thread switches per request, for no
+        concurrency. A new connection with nothing to read yet waits on the poller, not on this thread. A
+        connection that is ready again at once (a pipelined request) is served after the current one, in the same
+        loop rather than by recursion."""
+        if not self.inline:
+            super().enqueue_req(conn)
+            return
+        self._ready.append(conn)
+        if self._serving:
+            return
+        self._serving = True
+        try:
+            while self._ready:
+                conn = self._ready.popleft()
+                done: futures.Future = futures.Future()
+                if not conn.initialized and not conn.wait_for_data(0):
+                    done.set_result(gthread._DEFER)
+                else:
+                    done.set_result(self.handle(conn))
+                self.finish_request(conn, done)
+        finally:
+            self._serving = False
 
     def release(self) -> None:
         """Frees the worker's slot (in the master, once the worker has exited)."""

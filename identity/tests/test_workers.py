@@ -132,3 +132,52 @@ def test_connections_opened_at_once_spread_over_every_worker():
         finally:
             for client in clients:
                 client.close()
+
+
+def _answers(client: socket.socket, count: int) -> list[bytes]:
+    """The status lines of the next `count` answers on `client` (each /health/live answer has a body of its
+    Content-Length)."""
+    data, lines = b"", []
+    while len(lines) < count:
+        while b"\r\n\r\n" not in data:
+            chunk = client.recv(65536)
+            assert chunk, f"the server closed the connection after {len(lines)} answers"
+            data += chunk
+        head, _, data = data.partition(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+        )
+        while len(data) < length:
+            data += client.recv(65536)
+        lines.append(head.split(b"\r\n", 1)[0])
+        data = data[length:]
+    return lines
+
+
+def test_one_thread_serves_pipelined_requests_in_order_without_recursion():
+    # With one thread the main loop serves each request itself; a connection whose next request is already read
+    # is served again in the same loop. 1,500 pipelined requests would exceed Python's recursion limit otherwise.
+    with gunicorn({"GUNICORN_THREADS": "1"}, workers=1, config=True) as (url, _log):
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+            client.sendall(REQUEST * 1500)
+            assert _answers(client, 1500) == [b"HTTP/1.1 200 OK"] * 1500
+            client.sendall(REQUEST)  # still kept alive
+            assert _answers(client, 1) == [b"HTTP/1.1 200 OK"]
+
+
+def test_one_thread_does_not_wait_for_a_silent_connection():
+    # gthread waits up to 5 s on its pool thread for a new connection's first bytes; with one thread that held
+    # every other connection of the worker. A silent connection now waits on the poller.
+    with gunicorn({"GUNICORN_THREADS": "1"}, workers=1, config=True) as (url, _log):
+        port = int(url.rsplit(":", 1)[1])
+        silent = socket.create_connection(("127.0.0.1", port), timeout=30)
+        try:
+            time.sleep(0.2)  # accepted by the worker before the next one connects
+            with socket.create_connection(("127.0.0.1", port), timeout=3) as client:
+                client.sendall(REQUEST)
+                assert _answers(client, 1) == [b"HTTP/1.1 200 OK"]  # within 3 s, while the silent one waits
+            silent.sendall(REQUEST)
+            assert _answers(silent, 1) == [b"HTTP/1.1 200 OK"]
+        finally:
+            silent.close()
