@@ -4,6 +4,7 @@ from django.conf import settings
 from rest_framework import exceptions, permissions
 
 from identity.clients import guardian
+from identity.clients.base import ClientError
 from identity.exceptions import Forbidden
 
 # The one Guardian declaration of a route: `guardian_resource` and `guardian_operations`, an HTTP method →
@@ -50,9 +51,28 @@ class GuardianPermission(TokenRequired):
         if not settings.USE_GUARDIAN_SERVICE:
             return True
         resource, operation = access
-        decision = guardian.check_access(
+        answer = guardian.begin_check(
             token=request.auth, user_id=str(request.user.pk), resource_name=resource, operation=operation
         )
-        if not decision.granted:
-            raise Forbidden("Access denied", extra={"reason": decision.reason})
+        reads_meanwhile = getattr(view, "reads_while_guardian_answers", None)
+        if reads_meanwhile is not None and reads_meanwhile(request):
+            # A read without outside calls or writes: the view builds its answer while Guardian's is on its way,
+            # and settles the check (settle_check) before any answer leaves — Guardian's 403/503 replace it.
+            view.guardian_answer = answer
+            return True
+        refusal = settle_check(answer)
+        if refusal is not None:
+            raise refusal
         return True
+
+
+def settle_check(answer) -> Exception | None:
+    """What Guardian's answer to a begun check refuses the request with: Forbidden for a denial, the client's
+    ServiceUnavailable when Guardian failed; None when it granted."""
+    try:
+        decision = answer()
+    except ClientError as failure:
+        return failure
+    if not decision.granted:
+        return Forbidden("Access denied", extra={"reason": decision.reason})
+    return None

@@ -24,6 +24,7 @@ from rest_framework.viewsets import GenericViewSet
 from identity import conditional, counters
 from identity.exceptions import NotFound
 from identity.filters import CollectionFilterBackend
+from identity.permissions import settle_check
 from identity.tenancy import caller_company_id, parse_path_id
 
 _SEALED = ("get_queryset", "scope_queryset", "get_object", "initial")
@@ -93,6 +94,28 @@ class CompanyScopedViewSet(GenericViewSet):
         if obj is None:
             raise NotFound(self.get_not_found_message())
         return obj
+
+    # --- Guardian's answer, read after the view's own work (identity.permissions) ---------
+    # The actions whose GET reads only this service's database: the check is sent before them and its answer read
+    # after them, so that Guardian and the view work at the same time. Not for routes that call another service
+    # (Storage, Guardian's role views) or write: those wait for the answer first.
+    reads_with_guardian: frozenset[str] = frozenset()
+    guardian_answer = None
+
+    def reads_while_guardian_answers(self, request) -> bool:
+        return request.method in ("GET", "HEAD") and self.action in self.reads_with_guardian
+
+    def _guardian_refusal(self) -> Exception | None:
+        answer, self.guardian_answer = self.guardian_answer, None
+        return settle_check(answer) if answer is not None else None
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Every answer passes here, the view's own errors too: Guardian's 403/503 replace whatever the view found
+        # (a malformed id, a missing object — Guardian comes first, docs/api.md §1.6).
+        refusal = self._guardian_refusal()
+        if refusal is not None:
+            response = self.handle_exception(refusal)
+        return super().finalize_response(request, response, *args, **kwargs)
 
     # --- hooks ------------------------------------------------------------------------
     def prepare_queryset(self, queryset):
@@ -167,6 +190,7 @@ class CrudViewSet(
     """List/read from the scoped queryset; writes validate with the serializer and call the `*_instance` hooks."""
 
     schema = conditional.ConditionalAutoSchema()
+    reads_with_guardian = frozenset({"list", "retrieve"})
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

@@ -266,8 +266,9 @@ def _remaining() -> float:
     return remaining
 
 
-def _send_direct(method: str, base_url: str, path: str, *, token: str | None, params, json_body):
-    """(status, body, headers) of one call over a kept-alive socket; raises OSError or http.client.HTTPException."""
+def _send_direct(method: str, base_url: str, path: str, *, token: str | None, params, json_body) -> "_Sent":
+    """Sends one call over a kept-alive socket; its answer is read by `_Sent.read`. Raises OSError or
+    http.client.HTTPException."""
     origin = _origin(base_url)
     target = f"{origin.prefix}{path}"
     if params:
@@ -288,15 +289,31 @@ def _send_direct(method: str, base_url: str, path: str, *, token: str | None, pa
     try:
         _clamp(sock)
         sock.sendall(message)
-        status, content, headers, will_close = _Answer(sock).read(method)
     except BaseException:
         sock.close()
         raise
-    if will_close:
-        sock.close()
-    else:
-        _idle.give(origin, sock)
-    return status, content, CaseInsensitiveDict(headers)
+    return _Sent(origin, sock, method)
+
+
+class _Sent:
+    """A call sent over the direct transport, whose answer is still to be read."""
+
+    def __init__(self, origin: _Origin, sock: socket.socket, method: str):
+        self.origin, self.sock, self.method = origin, sock, method
+
+    def read(self) -> tuple[int, bytes, CaseInsensitiveDict]:
+        """(status, body, headers); the socket goes back to the idle ones unless the answer closes it."""
+        sock = self.sock
+        try:
+            status, content, headers, will_close = _Answer(sock).read(self.method)
+        except BaseException:
+            sock.close()
+            raise
+        if will_close:
+            sock.close()
+        else:
+            _idle.give(self.origin, sock)
+        return status, content, CaseInsensitiveDict(headers)
 
 
 MAX_HEAD = 64 * 1024  # the status line and headers of an answer
@@ -451,14 +468,19 @@ class ServiceClient:
     def request(self, method: str, path: str, *, token: str | None, **kwargs) -> Reply:
         """Sends the call (`kwargs`: `params`, `json`, `data`, `files` as `requests` takes them) and returns the
         whole answer. Raises ServiceUnavailable (transport error, deadline, 5xx) and ServiceRefused (401/403)."""
-        what = f"{method} /{path.lstrip('/').split('/', 1)[0]}"  # the route, without ids
+        return self.begin(method, path, token=token, **kwargs).reply()
+
+    def begin(self, method: str, path: str, *, token: str | None, **kwargs) -> "Call":
+        """Sends the call and returns it without waiting for its answer when the direct transport carries it (the
+        caller does other work meanwhile, then asks `Call.reply()`); through `requests` the whole call is made
+        here. Nothing raises here: a failure to send is raised by `reply()`, as a failure to answer is."""
         timeout = float(getattr(settings, self.timeout_setting))
-        started = time.monotonic()
-        reset = _deadline.set(started + timeout)
+        call = Call(self, f"{method} /{path.lstrip('/').split('/', 1)[0]}", time.monotonic(), timeout)
+        reset = _deadline.set(call.deadline)
         base_url = getattr(settings, self.url_setting)
         try:
             if self.direct and kwargs.keys() <= {"params", "json"}:
-                status, content, headers = _send_direct(
+                call.sent = _send_direct(
                     method, base_url, path, token=token, params=kwargs.get("params"), json_body=kwargs.get("json")
                 )
             else:
@@ -469,23 +491,55 @@ class ServiceClient:
                     timeout=(timeout, timeout),
                     **kwargs,
                 )
-                status, content, headers = response.status_code, response.content, response.headers
+                call.answer = (response.status_code, response.content, response.headers)
         except (requests.RequestException, OSError, http.client.HTTPException) as exc:
-            elapsed = time.monotonic() - started
-            timed_out = isinstance(exc, (requests.Timeout, TimeoutError))
-            record_outside_call(self.service, "timeout" if timed_out else "error", elapsed)
-            raise unavailable(self.service, f"{what} failed after {elapsed:.2f} s: {type(exc).__name__}") from exc
+            call.failure = exc
         finally:
             _deadline.reset(reset)
-        record_outside_call(self.service, f"{status // 100}xx", time.monotonic() - started)
-        reply = Reply(self.service, what, status, content, headers)
-        if reply.status >= 500:
-            raise unavailable(self.service, f"{what} answered {reply.status}")
-        if reply.status in (401, 403):
-            reason = reason_of(reply.json_or_none())
-            raise ServiceRefused(self.service, f"{what} answered {reply.status}", reason=reason)
-        return reply
+        return call
 
     def unexpected(self, reply: Reply) -> ServiceUnavailable:
         """The error for a status the call does not expect."""
         return unavailable(self.service, f"{reply.what} answered unexpected status {reply.status}")
+
+
+class Call:
+    """One call of a ServiceClient: sent by `begin`, its answer read (within the same deadline) by `reply`."""
+
+    def __init__(self, client: ServiceClient, what: str, started: float, timeout: float):
+        self.client, self.what, self.started = client, what, started  # what: the route, without ids
+        self.deadline = started + timeout
+        self.sent: _Sent | None = None
+        self.answer: tuple | None = None
+        self.failure: BaseException | None = None
+
+    def reply(self) -> Reply:
+        """The whole answer. Raises ServiceUnavailable (transport error, deadline, 5xx) and ServiceRefused
+        (401/403). Called once."""
+        service, what = self.client.service, self.what
+        if self.sent is not None:
+            sent, self.sent = self.sent, None
+            reset = _deadline.set(self.deadline)
+            try:
+                self.answer = sent.read()
+            except (OSError, http.client.HTTPException) as exc:
+                self.failure = exc
+            finally:
+                _deadline.reset(reset)
+        if self.failure is not None:
+            exc = self.failure
+            elapsed = time.monotonic() - self.started
+            timed_out = isinstance(exc, (requests.Timeout, TimeoutError))
+            record_outside_call(service, "timeout" if timed_out else "error", elapsed)
+            raise unavailable(service, f"{what} failed after {elapsed:.2f} s: {type(exc).__name__}") from exc
+        if self.answer is None:
+            raise RuntimeError("Call.reply() was called twice")
+        (status, content, headers), self.answer = self.answer, None
+        record_outside_call(service, f"{status // 100}xx", time.monotonic() - self.started)
+        reply = Reply(service, what, status, content, headers)
+        if reply.status >= 500:
+            raise unavailable(service, f"{what} answered {reply.status}")
+        if reply.status in (401, 403):
+            reason = reason_of(reply.json_or_none())
+            raise ServiceRefused(service, f"{what} answered {reply.status}", reason=reason)
+        return reply

@@ -3,13 +3,16 @@ roles, policies and permissions."""
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
 
 from identity.clients.base import (
+    Call,
     ServiceClient,
     ServiceConflict,
     ServiceRefused,
@@ -34,7 +37,13 @@ class Decision:
 
 
 def check_access(*, token: str, user_id: str, resource_name: str, operation: str) -> Decision:
-    """Asks Guardian whether the caller may do `operation` on `resource_name`; raises ServiceUnavailable.
+    """Asks Guardian whether the caller may do `operation` on `resource_name`; raises ServiceUnavailable."""
+    return begin_check(token=token, user_id=user_id, resource_name=resource_name, operation=operation)()
+
+
+def begin_check(*, token: str, user_id: str, resource_name: str, operation: str) -> Callable[[], Decision]:
+    """Sends the check and returns what reads its answer: calling it gives the Decision or raises
+    ServiceUnavailable (check_access calls it at once; a read-only view may build its answer first).
 
     With GUARDIAN_CACHE_SECONDS > 0 a decision (a grant or a denial; never a failure) is kept for that long per
     (SHA-256 of the token, resource name, operation) in the shared cache of CACHE_URL, with the moment it expires;
@@ -46,22 +55,31 @@ def check_access(*, token: str, user_id: str, resource_name: str, operation: str
         raise ValueError(f"unknown operation {operation!r}")
     cache_seconds = settings.GUARDIAN_CACHE_SECONDS
     if cache_seconds <= 0:
-        return _ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
+        return _begin_ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
     digest = hashlib.sha256(token.encode()).hexdigest()
     key = f"guardian:{digest}:{resource_name}:{operation}"
     now = time.time()
     recent = _recent.get(key)
     if recent is not None and now < recent[0]:
-        return recent[1]
+        return partial(_known, recent[1])
     cached = cache.get(key)
     if isinstance(cached, tuple) and len(cached) == 3 and now < cached[2]:
         decision = Decision(cached[0], cached[1])
         _recent.keep(key, min(cached[2], now + cache_seconds), decision)
+        return partial(_known, decision)
+    answer = _begin_ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
+
+    def decide() -> Decision:
+        decision = answer()
+        expires = now + cache_seconds
+        cache.set(key, (decision.granted, decision.reason, expires), cache_seconds)
+        _recent.keep(key, expires, decision)
         return decision
-    decision = _ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
-    expires = now + cache_seconds
-    cache.set(key, (decision.granted, decision.reason, expires), cache_seconds)
-    _recent.keep(key, expires, decision)
+
+    return decide
+
+
+def _known(decision: Decision) -> Decision:
     return decision
 
 
@@ -90,10 +108,14 @@ class _Recent:
 _recent = _Recent()
 
 
-def _ask(*, token: str, user_id: str, resource_name: str, operation: str) -> Decision:
+def _begin_ask(*, token: str, user_id: str, resource_name: str, operation: str) -> Callable[[], Decision]:
     body = {"user_id": str(user_id), "service": "identity", "resource_name": resource_name, "operation": operation}
+    return partial(_decision, _client.begin("POST", "/check-access", token=token, json=body))
+
+
+def _decision(call: Call) -> Decision:
     try:
-        reply = _client.request("POST", "/check-access", token=token, json=body)
+        reply = call.reply()
     except ServiceRefused as refused:  # a 4xx is a denial, like any other
         return Decision(False, refused.reason)
     payload = reply.json_or_none()

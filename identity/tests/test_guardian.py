@@ -168,3 +168,48 @@ def test_the_process_keeps_a_bounded_number_of_decisions():
     assert set(recent.entries) == {"a", "b"}
     recent.keep("c", now + 30, guardian_client.Decision(True))  # full of fresh ones: starts over
     assert set(recent.entries) == {"c"}
+
+
+# --- reads built while Guardian answers (identity.permissions, CompanyScopedViewSet.reads_with_guardian) ---------
+# A read-only route sends the check, builds its answer, then reads Guardian's: whatever the view found, a denial
+# is 403 and a failure 503 (docs/api.md §1.6: Guardian comes before the path id and the path object).
+def _reads(user_a):
+    missing = "00000000-0000-4000-8000-000000000000"
+    return {
+        "the object": f"/users/{user_a.pk}",
+        "a malformed id": "/users/not-a-uuid",
+        "a missing object": f"/users/{missing}",
+        "a missing unit's children": f"/organization_units/{missing}/children",
+        "a list": "/users?limit=5",
+        "a filtered list": "/users?first_name=x",
+    }
+
+
+READS = ("the object", "a malformed id", "a missing object", "a missing unit's children", "a list", "a filtered list")
+
+
+@pytest.mark.parametrize("read", READS)
+@pytest.mark.parametrize("mode, status", [("deny", 403), ("fail", 503)])
+def test_a_read_is_refused_by_guardian_whatever_the_view_found(client_a, guardian, user_a, read, mode, status):
+    guardian.mode = mode
+    response = client_a.get(_reads(user_a)[read])
+    assert response.status_code == status
+    assert "ETag" not in response
+    if status == 403:
+        assert response.json()["reason"] == guardian.reason
+    assert len(guardian.checks()) == 1
+
+
+def test_a_current_if_none_match_is_403_not_304_when_guardian_denies(client_a, guardian, user_a):
+    url = f"/users/{user_a.pk}"
+    tag = client_a.get(url)["ETag"]
+    assert client_a.get(url, headers={"If-None-Match": tag}).status_code == 304
+    guardian.mode = "deny"
+    assert_error(client_a.get(url, headers={"If-None-Match": tag}), 403, "Access denied")
+
+
+def test_a_denied_write_changes_nothing(client_a, guardian, user_a):
+    guardian.mode = "deny"
+    assert_error(client_a.patch(f"/users/{user_a.pk}", {"first_name": "Denied"}, format="json"), 403)
+    user_a.refresh_from_db()
+    assert user_a.first_name != "Denied"

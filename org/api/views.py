@@ -24,6 +24,7 @@ class OrganizationUnitViewSet(CrudViewSet):
     filterset_class = OrganizationUnitFilterSet
     lookup_url_kwarg = "unit_id"
     guardian_resource = "organization_unit"
+    reads_with_guardian = CrudViewSet.reads_with_guardian | {"children", "positions", "descendants", "ancestors"}
     list_rows = True
     expandable = {
         "parent": lambda queryset: selectors.with_unit_summary(queryset, "parent"),

@@ -47,6 +47,7 @@ class PositionUsersViewSet(CompanySubresourceViewSet):
     queryset = Position.objects.all()
     serializer_class = UserSerializer
     lookup_url_kwarg = "position_id"
+    reads_with_guardian = frozenset({"users"})
 
     @extend_schema(operation_id="positions_users_list", responses=UserSerializer(many=True))
     @action(detail=True, methods=["get"], guardian_resource="user_position", guardian_operations={"GET": "READ"})
