@@ -65,8 +65,10 @@ class BalancedThreadWorker(ThreadWorker):
             super().enqueue_req(conn)
             return
         self._ready.append(conn)
-        if self._serving:
-            return
+        if not self._serving:
+            self._serve_ready()
+
+    def _serve_ready(self) -> None:
         self._serving = True
         try:
             while self._ready:
@@ -110,8 +112,14 @@ class BalancedThreadWorker(ThreadWorker):
             super().set_accept_enabled(False)
             return
         self._declined_since = None
-        super().accept(listener)
-        self._publish()
+        while True:
+            before = self.nr_conns
+            super().accept(listener)
+            self._publish()
+            # With one thread, every connection waiting that this worker's share allows is taken before any
+            # request is served: served in between, each would wait for the requests of those accepted before it.
+            if not self.inline or self.nr_conns == before or not self._my_turn(time.monotonic()):
+                break
 
     def set_accept_enabled(self, enabled):
         # The main loop asks to accept again on each turn: not before the pause is over.
@@ -124,4 +132,19 @@ class BalancedThreadWorker(ThreadWorker):
         paused = self._paused_until - time.monotonic()
         if paused > 0 and not self._accepting:  # wake when the pause ends, to accept again
             timeout = min(timeout, paused)
-        super().wait_for_and_dispatch_events(timeout)
+        if not self.inline:
+            super().wait_for_and_dispatch_events(timeout)
+            return
+        # One turn with one thread: the listeners' events first (new connections are taken), then every
+        # connection that is ready is served, in the order it became ready.
+        try:
+            events = self.poller.select(timeout)
+        except InterruptedError:
+            return
+        self._serving = True
+        try:
+            for key, _ in sorted(events, key=lambda event: event[0].fileobj not in self.sockets):
+                key.data(key.fileobj)
+        finally:
+            self._serving = False
+        self._serve_ready()
