@@ -11,6 +11,13 @@ for `RETRY_SECONDS`, and takes it anyway once it has left connections waiting fo
 connection waits on the balance longer than that. The workers' connection counts are on a board of shared memory
 that the master maps before it forks them: each worker writes its own slot, the master frees a slot when its worker
 exits (`release`, from the `child_exit` hook).
+
+With one thread (`GUNICORN_THREADS=1`, the default) the worker serves each request on its main loop, as the sync
+worker does, but keeps connections alive: gthread would hand every request to its one pool thread and take the
+connection back through a pipe, two thread switches per request for no concurrency. Each turn of the loop first
+takes every waiting connection its share allows, then serves every connection that is ready, in turn; a new
+connection with nothing to read yet waits on the poller. A request holds the worker while it runs (gunicorn
+restarts a worker silent for its `timeout`), as with sync workers.
 """
 
 import mmap
