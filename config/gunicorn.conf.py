@@ -29,8 +29,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or min(max(_cores, 2), 8))
 # many workers as cores, a worker left without connections is a core left idle (16 connections opened at once went
 # 15, 1, 0, 0 over four plain gthread workers), and with one thread it serves each request on its main loop (no
 # hand-over to a pool thread and back: on 2 cores, with the change feed's quieter thread of the same day, 1.55× the
-# GET /users/{id} and 1.08–1.18× the page of users, children and PATCH of the code before both, 2026-12-01). GUNICORN_THREADS > 1 adds threads, gthread's own pool (on 2
-# cores, 2 workers × 2 threads served 0.75–0.9× of 2 × 1). GUNICORN_CMD_ARGS overrides anything here.
+# GET /users/{id} and 1.08–1.18× the page of users, children and PATCH of the code before both, 2026-12-01).
+# GUNICORN_THREADS > 1 adds threads, gthread's own pool (on 2 cores, 2 workers × 2 threads served 0.75–0.9× of
+# 2 × 1). GUNICORN_CMD_ARGS overrides anything here.
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "config.workers.BalancedThreadWorker"  # gthread, sync
 

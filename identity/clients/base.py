@@ -526,12 +526,12 @@ class Call:
                 self.failure = exc
             finally:
                 _deadline.reset(reset)
-        if self.failure is not None:
-            exc = self.failure
+        failure = self.failure
+        if failure is not None:
             elapsed = time.monotonic() - self.started
-            timed_out = isinstance(exc, (requests.Timeout, TimeoutError))
+            timed_out = isinstance(failure, (requests.Timeout, TimeoutError))
             record_outside_call(service, "timeout" if timed_out else "error", elapsed)
-            raise unavailable(service, f"{what} failed after {elapsed:.2f} s: {type(exc).__name__}") from exc
+            raise unavailable(service, f"{what} failed after {elapsed:.2f} s: {type(failure).__name__}") from failure
         if self.answer is None:
             raise RuntimeError("Call.reply() was called twice")
         (status, content, headers), self.answer = self.answer, None
