@@ -12,8 +12,8 @@
 # checkout of the project, e.g. `git worktree add /tmp/base main`, using this .venv) also starts the service from DIR
 # on the same database and measures it in the same alternation (floor, baseline, service, service, baseline,
 # floor): the columns base/s and ÷base compare the two under the same load.
-# GUARDIAN=on|cached runs the service with Guardian on against bench/guardian_stub.py (a keep-alive stub answering
-# every check with a grant), without or with a 5-second decision cache (GUARDIAN_CACHE_SECONDS=5; the cache is
+# GUARDIAN=on|cached runs the service with Guardian on against bench/guardian_stub.c (built with cc; or
+# bench/guardian_stub.py with GUARDIAN_STUB=python: a keep-alive stub answering every check with a grant), without or with a 5-second decision cache (GUARDIAN_CACHE_SECONDS=5; the cache is
 # $BENCH_CACHE_URL, local memory when unset). GUARDIAN=compare keeps the service's Guardian off and also starts it
 # with Guardian on and on+cache, measured in the same alternation (floor, off, on, cached, cached, on, off, floor):
 # the columns on/s, ÷off, cache/s, ÷off are their req/s and their ratios to Guardian off.
