@@ -305,7 +305,9 @@ class _Sent:
         """(status, body, headers); the socket goes back to the idle ones unless the answer closes it."""
         sock = self.sock
         try:
-            status, content, headers, will_close = _Answer(sock).read(self.method)
+            answer = _Answer(sock)
+            answer.take_arrived()
+            status, content, headers, will_close = answer.read(self.method)
         except BaseException:
             sock.close()
             raise
@@ -330,6 +332,19 @@ class _Answer:
         self._sock = sock
         self._buffer = bytearray()
         self._closed = False
+
+    def take_arrived(self) -> None:
+        """Takes what has already arrived, without waiting and whatever the deadline: an answer read after the
+        caller's own work (`ServiceClient.begin`) is complete even when that work outlasted the call's timeout,
+        and reading it does not wait. What is still to come is read within the deadline."""
+        if isinstance(self._sock, ssl.SSLSocket):  # its bytes may not be a whole TLS record yet
+            return
+        if select.select([self._sock], [], [], 0)[0]:
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                self._closed = True
+                raise http.client.RemoteDisconnected("the service closed the connection before its answer")
+            self._buffer += chunk
 
     def _fill(self) -> None:
         _clamp(self._sock)

@@ -408,3 +408,28 @@ def test_direct_answers_that_cannot_be_read_are_unavailable(settings, answer):
             client.request("GET", "/x", token="tok")
     finally:
         server.listener.close()
+
+
+def test_an_answer_that_arrived_is_read_after_the_deadline(direct, echo, settings):
+    # A begun call read after the caller's own work: the answer came at once, the work outlasted the timeout.
+    settings.GUARDIAN_SERVICE_TIMEOUT = 0.2
+    call = direct.begin("POST", "/check-access", token="tok", json={"user_id": "u"})
+    time.sleep(0.4)
+    assert call.reply().status == 200
+    # The same wait with an answer still on its way is past the deadline.
+    echo.trickle(0.1)
+    call = direct.begin("GET", "/slow", token="tok")
+    time.sleep(0.4)
+    with pytest.raises(ServiceUnavailable):
+        call.reply()
+
+
+def test_a_call_that_could_not_be_sent_fails_when_its_answer_is_asked(settings):
+    settings.GUARDIAN_SERVICE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port here
+    settings.GUARDIAN_SERVICE_TIMEOUT = 1.0
+    client = ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+    call = client.begin("POST", "/check-access", token="tok", json={})  # raises nothing
+    with pytest.raises(ServiceUnavailable):
+        call.reply()
