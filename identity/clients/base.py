@@ -258,9 +258,13 @@ def _connect(origin: _Origin) -> socket.socket:
     return sock
 
 
-def _remaining() -> float:
+def _remaining_or_zero() -> float:
     deadline = _deadline.get()
-    remaining = deadline - time.monotonic() if deadline is not None else 0.0
+    return max(deadline - time.monotonic(), 0.0) if deadline is not None else 0.0
+
+
+def _remaining() -> float:
+    remaining = _remaining_or_zero()
     if remaining <= 0:
         raise TimeoutError("deadline of the call exceeded")
     return remaining
@@ -306,7 +310,8 @@ class _Sent:
         sock = self.sock
         try:
             answer = _Answer(sock)
-            answer.take_arrived()
+            if _remaining_or_zero() == 0:  # within the deadline, reading takes what has arrived anyway
+                answer.take_arrived()
             status, content, headers, will_close = answer.read(self.method)
         except BaseException:
             sock.close()
@@ -334,20 +339,19 @@ class _Answer:
         self._closed = False
 
     def take_arrived(self) -> None:
-        """Takes what has already arrived, without waiting and whatever the deadline: an answer read after the
-        caller's own work (`ServiceClient.begin`) is complete even when that work outlasted the call's timeout,
-        and reading it does not wait. What is still to come is read within the deadline."""
+        """Takes what has already arrived, without waiting: past the deadline (an answer read after the caller's own
+        work, `ServiceClient.begin`, that outlasted the call's timeout) a complete answer is still the answer. What
+        is still to come is read within the deadline, and so fails past it."""
         if isinstance(self._sock, ssl.SSLSocket):  # its bytes may not be a whole TLS record yet
             return
         if select.select([self._sock], [], [], 0)[0]:
-            chunk = self._sock.recv(65536)
-            if not chunk:
-                self._closed = True
-                raise http.client.RemoteDisconnected("the service closed the connection before its answer")
-            self._buffer += chunk
+            self._receive()
 
     def _fill(self) -> None:
         _clamp(self._sock)
+        self._receive()
+
+    def _receive(self) -> None:
         chunk = self._sock.recv(65536)
         if not chunk:
             self._closed = True
