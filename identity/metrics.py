@@ -47,12 +47,14 @@ OUTSIDE_SECONDS = Histogram(
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
 
-# The children of the labelled metrics a request touches, and each URL pattern's template: both bounded (routes ×
-# methods × statuses), looked up in a dict instead of through `labels()` and a regular expression per request.
+# The children of the labelled metrics a request and its outside calls touch, and each URL pattern's template: all
+# bounded (routes × methods × statuses, services × outcomes), looked up in a dict instead of through `labels()` and
+# a regular expression per request.
 _QUERIES_OK = QUERIES.labels("ok")
 _QUERIES_ERROR = QUERIES.labels("error")
 _templates: dict[str, str] = {}
 _request_children: dict[tuple[str, str, int], tuple] = {}
+_outside_children: dict[tuple[str, str], tuple] = {}
 
 
 def route_of(request) -> str:
@@ -98,8 +100,12 @@ def count_queries(execute, sql, params, many, context):
 
 def record_outside_call(service: str, outcome: str, seconds: float) -> None:
     """One call to `service` (`guardian`, `storage`) ended with `outcome` (`2xx`…`5xx`, `timeout`, `error`)."""
-    OUTSIDE_CALLS.labels(service, outcome).inc()
-    OUTSIDE_SECONDS.labels(service).observe(seconds)
+    key = (service, outcome)
+    children = _outside_children.get(key)
+    if children is None:
+        children = _outside_children[key] = (OUTSIDE_CALLS.labels(service, outcome), OUTSIDE_SECONDS.labels(service))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def exposition() -> bytes:

@@ -19,13 +19,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
-from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -185,8 +184,7 @@ POOL_SIZE = 16  # idle connections kept per origin: enough for the threads of a 
 _HEADER_VALUE_OUT = str.maketrans("", "", "".join(map(chr, range(0x21, 0x7F))))
 
 
-@dataclass(frozen=True)
-class _Origin:
+class _Origin(NamedTuple):  # a tuple: hashed in C (it keys the idle sockets and the built messages)
     scheme: str
     host: str
     port: int
@@ -249,70 +247,100 @@ _idle = _Idle()
 os.register_at_fork(after_in_child=_idle.clear)
 
 
-def _connect(origin: _Origin) -> socket.socket:
-    sock = socket.create_connection((origin.host, origin.port), timeout=_remaining())
+def _connect(origin: _Origin, deadline: float) -> socket.socket:
+    sock = socket.create_connection((origin.host, origin.port), timeout=_until(deadline))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if origin.scheme == "https":
-        _clamp(sock)  # the TLS handshake gets what the TCP connect left
+        sock.settimeout(_until(deadline))  # the TLS handshake gets what the TCP connect left
         sock = _tls_context().wrap_socket(sock, server_hostname=origin.host)
+    # Non-blocking from here: a send or read that cannot go on waits in `_wait`, bounded by the call's deadline. (A
+    # socket with a timeout polls before every send and read, two system calls for each where one does.)
+    sock.setblocking(False)
     return sock
 
 
-def _remaining_or_zero() -> float:
-    deadline = _deadline.get()
-    return max(deadline - time.monotonic(), 0.0) if deadline is not None else 0.0
-
-
-def _remaining() -> float:
-    remaining = _remaining_or_zero()
+def _until(deadline: float) -> float:
+    """The time left until `deadline`; TimeoutError when none is left."""
+    remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise TimeoutError("deadline of the call exceeded")
     return remaining
 
 
-def _send_direct(method: str, base_url: str, path: str, *, token: str | None, params, json_body) -> "_Sent":
+def _wait(sock: socket.socket, events: int, deadline: float) -> None:
+    """Waits until `sock` is ready for `events` (select.POLLIN, select.POLLOUT); TimeoutError at `deadline`."""
+    poller = select.poll()
+    poller.register(sock, events)
+    if not poller.poll(_until(deadline) * 1000):
+        raise TimeoutError("deadline of the call exceeded")
+
+
+def _send_all(sock: socket.socket, data: bytes, deadline: float) -> None:
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[sock.send(view) :]
+        except (BlockingIOError, ssl.SSLWantWriteError):
+            _wait(sock, select.POLLOUT, deadline)
+        except ssl.SSLWantReadError:  # TLS may need to read before it can write
+            _wait(sock, select.POLLIN, deadline)
+
+
+class JSONText(bytes):
+    """A JSON body already encoded, sent as it is: a caller that sends the same body again and again (a Guardian
+    check) encodes it once."""
+
+
+@lru_cache(maxsize=1024)
+def _message(method: str, origin: _Origin, target: str, token: str | None, body: bytes | None) -> bytes:
+    """The request as sent: a caller repeats the same calls (a Guardian check per request), so each is built once."""
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {origin.netloc}", "Accept-Encoding: identity"]
+    if token:
+        if token.translate(_HEADER_VALUE_OUT):  # only visible ASCII may go into the header
+            raise http.client.HTTPException("the token cannot be sent in a Cookie header")
+        lines.append(f"Cookie: access_token={token}")
+    if body is not None:
+        lines.append("Content-Type: application/json")
+    if body or method in ("POST", "PUT", "PATCH"):
+        lines.append(f"Content-Length: {len(body or b'')}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
+
+
+def _send_direct(
+    method: str, base_url: str, path: str, *, token: str | None, params, json_body, deadline: float
+) -> "_Sent":
     """Sends one call over a kept-alive socket; its answer is read by `_Sent.read`. Raises OSError or
     http.client.HTTPException."""
     origin = _origin(base_url)
     target = f"{origin.prefix}{path}"
     if params:
         target += ("&" if "?" in target else "?") + urlencode(params)
-    lines = [f"{method} {target} HTTP/1.1", f"Host: {origin.netloc}", "Accept-Encoding: identity"]
-    if token:
-        if token.translate(_HEADER_VALUE_OUT):  # only visible ASCII may go into the header
-            raise http.client.HTTPException("the token cannot be sent in a Cookie header")
-        lines.append(f"Cookie: access_token={token}")
-    body = b""
-    if json_body is not None:
+    body: bytes | None
+    if json_body is None or isinstance(json_body, JSONText):
+        body = json_body
+    else:
         body = json.dumps(json_body).encode()
-        lines.append("Content-Type: application/json")
-    if body or method in ("POST", "PUT", "PATCH"):
-        lines.append(f"Content-Length: {len(body)}")
-    message = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
-    sock = _idle.take(origin) or _connect(origin)
+    message = _message(method, origin, target, token, body)
+    sock = _idle.take(origin) or _connect(origin, deadline)
     try:
-        _clamp(sock)
-        sock.sendall(message)
+        _send_all(sock, message, deadline)
     except BaseException:
         sock.close()
         raise
-    return _Sent(origin, sock, method)
+    return _Sent(origin, sock, method, deadline)
 
 
 class _Sent:
     """A call sent over the direct transport, whose answer is still to be read."""
 
-    def __init__(self, origin: _Origin, sock: socket.socket, method: str):
-        self.origin, self.sock, self.method = origin, sock, method
+    def __init__(self, origin: _Origin, sock: socket.socket, method: str, deadline: float):
+        self.origin, self.sock, self.method, self.deadline = origin, sock, method, deadline
 
-    def read(self) -> tuple[int, bytes, CaseInsensitiveDict]:
+    def read(self) -> tuple[int, bytes, "_Headers"]:
         """(status, body, headers); the socket goes back to the idle ones unless the answer closes it."""
         sock = self.sock
         try:
-            answer = _Answer(sock)
-            if _remaining_or_zero() == 0:  # within the deadline, reading takes what has arrived anyway
-                answer.take_arrived()
-            status, content, headers, will_close = answer.read(self.method)
+            status, content, headers, will_close = _Answer(sock, self.deadline).read(self.method)
         except BaseException:
             sock.close()
             raise
@@ -320,39 +348,56 @@ class _Sent:
             sock.close()
         else:
             _idle.give(self.origin, sock)
-        return status, content, CaseInsensitiveDict(headers)
+        return status, content, headers
+
+
+class _Headers(dict):
+    """An answer's headers by lower-cased name, looked up whatever the case of the name asked for."""
+
+    def __getitem__(self, name: str) -> str:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.lower())
+
+    def get(self, name: str, default=None):  # type: ignore[override]
+        return super().get(name.lower(), default)
 
 
 MAX_HEAD = 64 * 1024  # the status line and headers of an answer
 
 
 class _Answer:
-    """Reads one HTTP/1.1 answer off a socket, each read bounded by the call's deadline: the status, the body (by
-    Content-Length, chunked, or up to the close), the headers (the last of a repeated name) and whether the
-    connection closes after it. http.client parses headers through the email package, which cost a kept-alive
-    Guardian check more than the rest of its client side; this reads what a JSON service answers, and raises
-    http.client.HTTPException (or OSError) for anything else."""
+    """Reads one HTTP/1.1 answer off a non-blocking socket: the status, the body (by Content-Length, chunked, or up
+    to the close), the headers (the last of a repeated name) and whether the connection closes after it.
+    http.client parses headers through the email package, which cost a kept-alive Guardian check more than the rest
+    of its client side; this reads what a JSON service answers, and raises http.client.HTTPException (or OSError)
+    for anything else.
 
-    def __init__(self, sock: socket.socket):
+    The first read takes what has arrived whatever the deadline: past it (an answer read after the caller's own
+    work, `ServiceClient.begin`, that outlasted the call's timeout) a complete answer is still the answer. Every
+    later read, and every wait, is within the deadline, so that an answer still trickling in fails at it."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
         self._sock = sock
+        self._deadline = deadline
         self._buffer = bytearray()
         self._closed = False
-
-    def take_arrived(self) -> None:
-        """Takes what has already arrived, without waiting: past the deadline (an answer read after the caller's own
-        work, `ServiceClient.begin`, that outlasted the call's timeout) a complete answer is still the answer. What
-        is still to come is read within the deadline, and so fails past it."""
-        if isinstance(self._sock, ssl.SSLSocket):  # its bytes may not be a whole TLS record yet
-            return
-        if select.select([self._sock], [], [], 0)[0]:
-            self._receive()
+        self._reads = 0
 
     def _fill(self) -> None:
-        _clamp(self._sock)
-        self._receive()
-
-    def _receive(self) -> None:
-        chunk = self._sock.recv(65536)
+        sock, deadline = self._sock, self._deadline
+        if self._reads and time.monotonic() >= deadline:
+            raise TimeoutError("deadline of the call exceeded")
+        self._reads += 1
+        while True:
+            try:
+                chunk = sock.recv(65536)
+                break
+            except (BlockingIOError, ssl.SSLWantReadError):
+                _wait(sock, select.POLLIN, deadline)
+            except ssl.SSLWantWriteError:  # TLS may need to write before it can read
+                _wait(sock, select.POLLOUT, deadline)
         if not chunk:
             self._closed = True
             raise http.client.RemoteDisconnected("the service closed the connection before its answer ended")
@@ -374,7 +419,7 @@ class _Answer:
         del self._buffer[:size]
         return data
 
-    def _head(self) -> tuple[int, bool, dict[str, str]]:
+    def _head(self) -> tuple[int, bool, _Headers]:
         while (end := self._buffer.find(b"\r\n\r\n")) < 0:
             if len(self._buffer) > MAX_HEAD:
                 raise http.client.LineTooLong("answer headers")
@@ -385,7 +430,7 @@ class _Answer:
         code = rest[:3]
         if version not in ("HTTP/1.1", "HTTP/1.0") or not code.isdigit() or rest[3:4] not in ("", " "):
             raise http.client.BadStatusLine(lines[0])
-        headers: dict[str, str] = {}
+        headers = _Headers()
         name = ""
         for line in lines[1:]:
             if line[:1] in (" ", "\t") and name:  # an obsolete folded continuation
@@ -398,15 +443,17 @@ class _Answer:
             headers[name] = value.strip()
         return int(code), version == "HTTP/1.0", headers
 
-    def read(self, method: str) -> tuple[int, bytes, dict[str, str], bool]:
+    def read(self, method: str) -> tuple[int, bytes, _Headers, bool]:
         status, old, headers = self._head()
         while 100 <= status < 200:  # interim answers (100 Continue, 103 Early Hints) precede the answer
             status, old, headers = self._head()
-        tokens = {token.strip().lower() for token in headers.get("connection", "").split(",")}
+        get = dict.get  # the names asked for here are lower-case already
+        connection = get(headers, "connection")
+        tokens = {token.strip().lower() for token in connection.split(",")} if connection else ()
         will_close = "close" in tokens or (old and "keep-alive" not in tokens)
         if method == "HEAD" or status in (204, 304):
             return status, b"", headers, will_close
-        if "chunked" in headers.get("transfer-encoding", "").lower():
+        if "chunked" in get(headers, "transfer-encoding", "").lower():
             parts = []
             while size := self._chunk_size():
                 parts.append(self._exactly(size))
@@ -415,7 +462,7 @@ class _Answer:
             while self._line():  # trailer fields, up to the empty line
                 pass
             return status, b"".join(parts), headers, will_close
-        length = headers.get("content-length")
+        length = get(headers, "content-length")
         if length is not None:
             if not length.isdigit():
                 raise http.client.HTTPException(f"invalid Content-Length: {length!r}")
@@ -485,8 +532,9 @@ class ServiceClient:
         self.direct = direct  # calls without files over the direct transport (above) rather than `requests`
 
     def request(self, method: str, path: str, *, token: str | None, **kwargs) -> Reply:
-        """Sends the call (`kwargs`: `params`, `json`, `data`, `files` as `requests` takes them) and returns the
-        whole answer. Raises ServiceUnavailable (transport error, deadline, 5xx) and ServiceRefused (401/403)."""
+        """Sends the call (`kwargs`: `params`, `json` — an object or JSONText —, `data`, `files` as `requests`
+        takes them) and returns the whole answer. Raises ServiceUnavailable (transport error, deadline, 5xx) and
+        ServiceRefused (401/403)."""
         return self.begin(method, path, token=token, **kwargs).reply()
 
     def begin(self, method: str, path: str, *, token: str | None, **kwargs) -> "Call":
@@ -494,23 +542,32 @@ class ServiceClient:
         caller does other work meanwhile, then asks `Call.reply()`); through `requests` the whole call is made
         here. Nothing raises here: a failure to send is raised by `reply()`, as a failure to answer is."""
         timeout = float(getattr(settings, self.timeout_setting))
-        call = Call(self, f"{method} /{path.lstrip('/').split('/', 1)[0]}", time.monotonic(), timeout)
-        reset = _deadline.set(call.deadline)
+        call = Call(self, _what(method, path), time.monotonic(), timeout)
         base_url = getattr(settings, self.url_setting)
-        try:
-            if self.direct and kwargs.keys() <= {"params", "json"}:
+        if self.direct and kwargs.keys() <= {"params", "json"}:
+            try:
                 call.sent = _send_direct(
-                    method, base_url, path, token=token, params=kwargs.get("params"), json_body=kwargs.get("json")
-                )
-            else:
-                response = session_for(self.service).request(
                     method,
-                    f"{base_url}{path}",
-                    headers={"Cookie": f"access_token={token}"} if token else {},
-                    timeout=(timeout, timeout),
-                    **kwargs,
+                    base_url,
+                    path,
+                    token=token,
+                    params=kwargs.get("params"),
+                    json_body=kwargs.get("json"),
+                    deadline=call.deadline,
                 )
-                call.answer = (response.status_code, response.content, response.headers)
+            except (OSError, http.client.HTTPException) as exc:
+                call.failure = exc
+            return call
+        headers = {"Cookie": f"access_token={token}"} if token else {}
+        if isinstance(kwargs.get("json"), JSONText):
+            kwargs["data"] = kwargs.pop("json")
+            headers["Content-Type"] = "application/json"
+        reset = _deadline.set(call.deadline)
+        try:
+            response = session_for(self.service).request(
+                method, f"{base_url}{path}", headers=headers, timeout=(timeout, timeout), **kwargs
+            )
+            call.answer = (response.status_code, response.content, response.headers)
         except (requests.RequestException, OSError, http.client.HTTPException) as exc:
             call.failure = exc
         finally:
@@ -520,6 +577,12 @@ class ServiceClient:
     def unexpected(self, reply: Reply) -> ServiceUnavailable:
         """The error for a status the call does not expect."""
         return unavailable(self.service, f"{reply.what} answered unexpected status {reply.status}")
+
+
+@lru_cache(maxsize=256)
+def _what(method: str, path: str) -> str:
+    """The call's route without ids, as logs and errors name it: `POST /check-access`, `GET /roles`."""
+    return f"{method} /{path.lstrip('/').split('/', 1)[0]}"
 
 
 class Call:
@@ -538,13 +601,10 @@ class Call:
         service, what = self.client.service, self.what
         if self.sent is not None:
             sent, self.sent = self.sent, None
-            reset = _deadline.set(self.deadline)
             try:
                 self.answer = sent.read()
             except (OSError, http.client.HTTPException) as exc:
                 self.failure = exc
-            finally:
-                _deadline.reset(reset)
         failure = self.failure
         if failure is not None:
             elapsed = time.monotonic() - self.started

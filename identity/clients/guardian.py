@@ -2,10 +2,11 @@
 roles, policies and permissions."""
 
 import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from urllib.parse import quote
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.core.cache import cache
 
 from identity.clients.base import (
     Call,
+    JSONText,
     ServiceClient,
     ServiceConflict,
     ServiceRefused,
@@ -109,8 +111,15 @@ _recent = _Recent()
 
 
 def _begin_ask(*, token: str, user_id: str, resource_name: str, operation: str) -> Callable[[], Decision]:
-    body = {"user_id": str(user_id), "service": "identity", "resource_name": resource_name, "operation": operation}
+    body = _check_body(str(user_id), resource_name, operation)
     return partial(_decision, _client.begin("POST", "/check-access", token=token, json=body))
+
+
+@lru_cache(maxsize=4096)
+def _check_body(user_id: str, resource_name: str, operation: str) -> JSONText:
+    """The body of a check (docs/behaviour.md §3.1); a caller asks the same few checks again and again."""
+    body = {"user_id": user_id, "service": "identity", "resource_name": resource_name, "operation": operation}
+    return JSONText(json.dumps(body).encode())
 
 
 def _decision(call: Call) -> Decision:

@@ -2,12 +2,15 @@
 the test fakes it is tested against."""
 
 import socket
+import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import trustme
 
+from identity.clients import base
 from identity.clients.base import (
     ServiceClient,
     ServiceConflict,
@@ -282,13 +285,16 @@ def test_the_tcp_proxy_forwards_without_nagle():
 
 
 class _Scripted:
-    """A raw HTTP server answering every request with `answer` (bytes, sent `piece` bytes at a time), closing
-    the connection afterwards when `close`; counts the connections it accepted."""
+    """A raw HTTP server answering every request with `answer` (bytes, sent `piece` bytes at a time, `pace` seconds
+    apart), closing the connection afterwards when `close`; counts the connections it accepted. With `tls` (a server
+    ssl.SSLContext) it speaks HTTPS."""
 
-    def __init__(self, answer: bytes, *, piece: int = 0, close: bool = False):
-        self.answer, self.piece, self.close, self.connections = answer, piece, close, 0
+    def __init__(self, answer: bytes, *, piece: int = 0, close: bool = False, pace: float = 0.0, tls=None):
+        self.answer, self.piece, self.close, self.pace, self.connections = answer, piece, close, pace, 0
         self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.tls = tls
+        scheme, host = ("https", "localhost") if tls else ("http", "127.0.0.1")
+        self.url = f"{scheme}://{host}:{self.listener.getsockname()[1]}"
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
@@ -301,6 +307,12 @@ class _Scripted:
             threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
 
     def _answer(self, connection):
+        if self.tls is not None:
+            try:
+                connection = self.tls.wrap_socket(connection, server_side=True)
+            except (OSError, ssl.SSLError):
+                connection.close()
+                return
         with connection:
             pending = b""
             while True:
@@ -322,8 +334,12 @@ class _Scripted:
                     pending += connection.recv(65536)
                 pending = pending[length:]
                 step = self.piece or len(self.answer)
-                for start in range(0, len(self.answer), step):
-                    connection.sendall(self.answer[start : start + step])
+                try:
+                    for start in range(0, len(self.answer), step):
+                        connection.sendall(self.answer[start : start + step])
+                        time.sleep(self.pace)
+                except OSError:  # the client gave up (a deadline test)
+                    return
                 if self.close:
                     return
 
@@ -433,3 +449,62 @@ def test_a_call_that_could_not_be_sent_fails_when_its_answer_is_asked(settings):
     call = client.begin("POST", "/check-access", token="tok", json={})  # raises nothing
     with pytest.raises(ServiceUnavailable):
         call.reply()
+
+
+# --- the direct transport over TLS -------------------------------------------------------------------------------
+@pytest.fixture
+def tls(monkeypatch):
+    """(server context, certificate authority) of a test CA the direct transport trusts instead of the public ones."""
+    authority = trustme.CA()
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("localhost").configure_cert(server)
+    trusted = ssl.create_default_context()
+    authority.configure_trust(trusted)
+    monkeypatch.setattr(base, "_tls_context", lambda: trusted)
+    return server
+
+
+def _tls_client(settings, server: _Scripted, timeout: float) -> ServiceClient:
+    settings.GUARDIAN_SERVICE_URL = server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = timeout
+    return ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+
+
+@pytest.mark.parametrize("piece", [0, 1], ids=["whole", "byte-by-byte"])
+def test_direct_calls_over_tls_share_one_connection(settings, tls, piece):
+    # Byte by byte, each TLS record holds one byte: every read but the last of a line finds no whole answer yet.
+    server = _Scripted(_json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}"), piece=piece, tls=tls)
+    client = _tls_client(settings, server, 5.0)
+    try:
+        for _ in range(3):
+            reply = client.request("POST", "/check-access", token="tok", json={"user_id": "u"})
+            assert (reply.status, reply.json()) == (200, {"ok": True})
+        assert server.connections == 1
+    finally:
+        server.listener.close()
+
+
+def test_a_trickled_tls_answer_fails_at_the_deadline(settings, tls):
+    server = _Scripted(_json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}"), piece=1, pace=0.1, tls=tls)
+    client = _tls_client(settings, server, 0.8)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            client.request("GET", "/slow", token="tok")
+        # The whole answer would take ~6 s (its ~60 bytes x 0.1 s).
+        assert 0.8 <= time.monotonic() - started < 0.8 + DEADLINE_SLACK
+    finally:
+        server.listener.close()
+
+
+def test_a_tls_server_the_client_does_not_trust_is_unavailable(settings, tls, monkeypatch):
+    monkeypatch.setattr(base, "_tls_context", lambda: ssl.create_default_context())  # the public CAs only
+    server = _Scripted(_json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}"), tls=tls)
+    client = _tls_client(settings, server, 5.0)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            client.request("GET", "/x", token="tok")
+    finally:
+        server.listener.close()
