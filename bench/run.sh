@@ -11,7 +11,9 @@
 # service/Flask against the upper end of the Flask figures of ../shared/bench/README.md. BASELINE=DIR (another
 # checkout of the project, e.g. `git worktree add /tmp/base main`, using this .venv) also starts the service from DIR
 # on the same database and measures it in the same alternation (floor, baseline, service, service, baseline,
-# floor): the columns base/s and ÷base compare the two under the same load.
+# floor), under the service's Guardian settings: the columns base/s and ÷base compare the two under the same load.
+# ROUNDS=n (default 1) repeats each scenario's alternation n times; every figure printed is then the median over the
+# rounds, each ratio taken within its own round (on a noisy machine single rounds of the same pair differ by ±15 %).
 # GUARDIAN=on|cached runs the service with Guardian on against bench/guardian_stub.c (built with cc; or
 # bench/guardian_stub.py with GUARDIAN_STUB=python: a keep-alive stub answering every check with a grant), without or with a 5-second decision cache (GUARDIAN_CACHE_SECONDS=5; the cache is
 # $BENCH_CACHE_URL, local memory when unset). GUARDIAN=compare keeps the service's Guardian off and also starts it
@@ -20,13 +22,14 @@
 # Needs wrk (Debian package `wrk`); never part of `make test`. Run it on an otherwise idle machine: the Flask
 # comparison holds only where the floor reaches 5,000 req/s.
 # Usage: bench/run.sh [seconds per run]
-# (environment: BENCH_DB, BENCH_PORT, FLOOR, FLOOR_DIR, BASELINE, WEB_CONCURRENCY, GUNICORN_THREADS, BENCH_USERS,
-# GUARDIAN, GUARDIAN_STUB (c — bench/guardian_stub.c, the default where `cc` exists — or python),
+# (environment: BENCH_DB, BENCH_PORT, FLOOR, FLOOR_DIR, BASELINE, ROUNDS, WEB_CONCURRENCY, GUNICORN_THREADS,
+# BENCH_USERS, GUARDIAN, GUARDIAN_STUB (c — bench/guardian_stub.c, the default where `cc` exists — or python),
 # GUARDIAN_STUB_PORT (default BENCH_PORT + 5), BENCH_CACHE_URL,
 # ONLY: an extended regular expression; only the scenarios whose label matches it run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-5}
+ROUNDS=${ROUNDS:-1}
 DB=${BENCH_DB:-identity_bench}
 PORT=${BENCH_PORT:-8055}
 FLOOR_PORT=$((PORT + 1))
@@ -111,8 +114,8 @@ env "${floor_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py --chdir "$FL
     --log-level warning floor_app:app &
 servers+=($!)
 if [ -n "$BASELINE" ]; then
-    (cd "$BASELINE" && exec "$OLDPWD/.venv/bin/gunicorn" -c config/gunicorn.conf.py -b "127.0.0.1:${BASE_PORT}" \
-        --log-level warning config.wsgi) &
+    (cd "$BASELINE" && exec env "${service_env[@]}" "$OLDPWD/.venv/bin/gunicorn" -c config/gunicorn.conf.py \
+        -b "127.0.0.1:${BASE_PORT}" --log-level warning config.wsgi) &
     servers+=($!)
     ports+=("$BASE_PORT")
 fi
@@ -162,41 +165,65 @@ for entry in "${scenarios[@]}"; do
       [ -z "$BASELINE" ] || measure 1s http://127.0.0.1:${BASE_PORT}${path} $extra
       [ "$GUARDIAN" != compare ] || { measure 1s http://127.0.0.1:${ON_PORT}${path} $extra
                                      measure 1s http://127.0.0.1:${CACHED_PORT}${path} $extra; }; } >/dev/null
-    read -r f1 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
-    b1=0 b2=0
-    # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
-    [ -n "$BASELINE" ] && read -r b1 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
-    # shellcheck disable=SC2086
-    read -r s1 p50a p99a bad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
-    g1=0 g2=0 c1=0 c2=0 gbad=0
-    if [ "$GUARDIAN" = compare ]; then
+    rounds=$work/rounds
+    : >"$rounds"
+    for _ in $(seq 1 "$ROUNDS"); do
+        # One round: floor, baseline, service, [on, cached, cached, on,] service, baseline, floor.
+        read -r f1 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
+        b1=0 b2=0 g1=0 g2=0 c1=0 c2=0 gbad=0
+        # shellcheck disable=SC2086 # $extra is the optional "-s script" pair
+        [ -n "$BASELINE" ] && read -r b1 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
         # shellcheck disable=SC2086
-        read -r g1 _ _ gbad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${ON_PORT}${path} $extra)"
+        read -r s1 p50a p99a bad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
+        if [ "$GUARDIAN" = compare ]; then
+            # shellcheck disable=SC2086
+            read -r g1 _ _ gbad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${ON_PORT}${path} $extra)"
+            # shellcheck disable=SC2086
+            read -r c1 _ _ cbad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${CACHED_PORT}${path} $extra)"
+            # shellcheck disable=SC2086
+            read -r c2 _ _ cbad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${CACHED_PORT}${path} $extra)"
+            # shellcheck disable=SC2086
+            read -r g2 _ _ gbad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${ON_PORT}${path} $extra)"
+            gbad=$((gbad1 + gbad2 + cbad1 + cbad2))
+        fi
         # shellcheck disable=SC2086
-        read -r c1 _ _ cbad1 <<<"$(measure "${DURATION}s" http://127.0.0.1:${CACHED_PORT}${path} $extra)"
+        read -r s2 p50b p99b bad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
         # shellcheck disable=SC2086
-        read -r c2 _ _ cbad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${CACHED_PORT}${path} $extra)"
-        # shellcheck disable=SC2086
-        read -r g2 _ _ gbad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${ON_PORT}${path} $extra)"
-        gbad=$((gbad1 + gbad2 + cbad1 + cbad2))
-    fi
-    # shellcheck disable=SC2086
-    read -r s2 p50b p99b bad2 <<<"$(measure "${DURATION}s" http://127.0.0.1:${PORT}${path} $extra)"
-    # shellcheck disable=SC2086
-    [ -n "$BASELINE" ] && read -r b2 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
-    read -r f2 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
-    bad2=$((bad2 + gbad))
-    python3 - "$label" "$flask" "$s1" "$s2" "$p50a" "$p50b" "$p99a" "$p99b" "$f1" "$f2" "$bad1" "$bad2" "$b1" "$b2" \
-        "$g1" "$g2" "$c1" "$c2" <<'PY'
+        [ -n "$BASELINE" ] && read -r b2 _ <<<"$(measure "${DURATION}s" http://127.0.0.1:${BASE_PORT}${path} $extra)"
+        read -r f2 _ <<<"$(measure "${DURATION}s" "http://127.0.0.1:${FLOOR_PORT}/")"
+        echo "$s1 $s2 $p50a $p50b $p99a $p99b $f1 $f2 $((bad1 + bad2 + gbad)) $b1 $b2 $g1 $g2 $c1 $c2" >>"$rounds"
+    done
+    python3 - "$label" "$flask" "$rounds" <<'PY'
+import statistics
 import sys
-label, flask, s1, s2, p50a, p50b, p99a, p99b, f1, f2, bad1, bad2, b1, b2, g1, g2, c1, c2 = sys.argv[1:]
-service, floor, base = (float(s1) + float(s2)) / 2, (float(f1) + float(f2)) / 2, (float(b1) + float(b2)) / 2
-p50, p99 = max(float(p50a), float(p50b)), max(float(p99a), float(p99b))
-versus_base = f"{base:8.0f} {service / base:8.2f}" if base else f"{'-':>8} {'-':>8}"
-on, cached = (float(g1) + float(g2)) / 2, (float(c1) + float(c2)) / 2
-versus_off = f" {on:8.0f} {on / service:6.3f} {cached:8.0f} {cached / service:6.3f}" if on else ""
-print(f"{label:40} {service:8.0f} {p50:8.1f} {p99:8.1f} {floor:9.0f} {service / floor:8.3f} "
-      f"{service / float(flask):8.2f} {versus_base} {int(bad1) + int(bad2):7d}{versus_off}")
+
+label, flask, rounds = sys.argv[1], float(sys.argv[2]), [list(map(float, line.split())) for line in open(sys.argv[3])]
+median = statistics.median
+
+
+def per_round(f):
+    """The median over the rounds of f(round): each ratio is taken within its own round."""
+    return median(f(*r) for r in rounds)
+
+
+service = per_round(lambda s1, s2, *_: (s1 + s2) / 2)
+floor = per_round(lambda s1, s2, p50a, p50b, p99a, p99b, f1, f2, *_: (f1 + f2) / 2)
+p50 = max(max(r[2], r[3]) for r in rounds)
+p99 = max(max(r[4], r[5]) for r in rounds)
+bad = int(sum(r[8] for r in rounds))
+to_floor = per_round(lambda s1, s2, p50a, p50b, p99a, p99b, f1, f2, *_: (s1 + s2) / (f1 + f2))
+versus_base = f"{'-':>8} {'-':>8}"
+if rounds[0][9]:
+    base = per_round(lambda *r: (r[9] + r[10]) / 2)
+    versus_base = f"{base:8.0f} {per_round(lambda *r: (r[0] + r[1]) / (r[9] + r[10])):8.2f}"
+versus_off = ""
+if rounds[0][11]:
+    on, cached = per_round(lambda *r: (r[11] + r[12]) / 2), per_round(lambda *r: (r[13] + r[14]) / 2)
+    on_ratio = per_round(lambda *r: (r[11] + r[12]) / (r[0] + r[1]))
+    cached_ratio = per_round(lambda *r: (r[13] + r[14]) / (r[0] + r[1]))
+    versus_off = f" {on:8.0f} {on_ratio:6.3f} {cached:8.0f} {cached_ratio:6.3f}"
+print(f"{label:40} {service:8.0f} {p50:8.1f} {p99:8.1f} {floor:9.0f} {to_floor:8.3f} "
+      f"{service / flask:8.2f} {versus_base} {bad:7d}{versus_off}")
 PY
 done
 if [ "$GUARDIAN" != off ]; then
