@@ -11,6 +11,7 @@ import io
 import json
 import logging
 import os
+import re
 import select
 import socket
 import ssl
@@ -22,6 +23,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
+import orjson
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
@@ -497,16 +499,33 @@ class Reply:
     def json(self):
         """The body as JSON; ServiceUnavailable when it is not JSON."""
         try:
-            return json.loads(self.content)
+            return _parse_json(self.content)
         except ValueError:
             raise unavailable(self.service, f"{self.what} answered a body that is not JSON") from None
 
     def json_or_none(self):
         """The body as JSON, or None when it is empty or not JSON."""
         try:
-            return json.loads(self.content) if self.content else None
+            return _parse_json(self.content) if self.content else None
         except ValueError:
             return None
+
+
+# A run of 19 digits or more: an integer orjson may read as a float where the standard library keeps it exact.
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def _parse_json(content: bytes):
+    """`json.loads(content)`'s value, by orjson where it gives the same (a Guardian check's answer in a fraction of
+    the instructions): a body with a long run of digits, and one orjson refuses but the standard library reads
+    (NaN, a float beyond the double range, a byte-order mark, UTF-16), go to the standard library. Raises ValueError
+    when neither reads it."""
+    if _LONG_NUMBER.search(content):
+        return json.loads(content)
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 def reason_of(payload) -> str | None:

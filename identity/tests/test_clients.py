@@ -1,6 +1,7 @@
 """The client base of the outside services: whole-call deadline, kept-alive session, one exception family, and
 the test fakes it is tested against."""
 
+import json
 import socket
 import ssl
 import threading
@@ -12,6 +13,7 @@ import trustme
 
 from identity.clients import base
 from identity.clients.base import (
+    Reply,
     ServiceClient,
     ServiceConflict,
     ServiceRefused,
@@ -508,3 +510,34 @@ def test_a_tls_server_the_client_does_not_trust_is_unavailable(settings, tls, mo
             client.request("GET", "/x", token="tok")
     finally:
         server.listener.close()
+
+
+# --- reading an answer's JSON --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"access_granted": true, "reason": "Access granted", "status": 200}',
+        b' [1, 2.5, -0.0, null, false, "\\u00e9"] ',
+        b'{"id": 123456789012345678901234567890}',  # beyond 64 bits: an exact integer, not a float
+        b'{"id": -9223372036854775809, "other": 18446744073709551616}',
+        b'{"n": NaN, "big": 1e400}',
+        '\ufeff{"a": 1}'.encode(),  # a byte-order mark
+        '{"a": "é"}'.encode("utf-16"),
+        b'{"s": "\\ud800"}',  # a lone surrogate
+        b'{"a": 1, "a": 2}',
+        b"0.1000000000000000055511151231257827",
+    ],
+    ids=["check", "scalars", "big-int", "beyond-64-bits", "nan", "bom", "utf-16", "surrogate", "repeated", "float"],
+)
+def test_an_answers_json_is_what_the_standard_library_reads(content):
+    reply = Reply("guardian", "GET /x", 200, content, {})
+    assert repr(reply.json()) == repr(json.loads(content))
+    assert repr(reply.json_or_none()) == repr(json.loads(content))
+
+
+@pytest.mark.parametrize("content", [b"{", b"[1,]", b'{"a": 1} x', b"\xff", b"nul"])
+def test_an_answer_that_is_not_json_is_unavailable_or_none(content):
+    reply = Reply("guardian", "GET /x", 200, content, {})
+    with pytest.raises(ServiceUnavailable):
+        reply.json()
+    assert reply.json_or_none() is None
