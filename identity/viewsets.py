@@ -111,7 +111,7 @@ class CompanyScopedViewSet(GenericViewSet):
 
     def finalize_response(self, request, response, *args, **kwargs):
         # Every answer passes here, the view's own errors too: Guardian's 403/503 replace whatever the view found
-        # (a malformed id, a missing object — Guardian comes first, docs/api.md §1.6).
+        # (a malformed id, a missing object — Guardian comes first, docs/behaviour.md §1.6).
         refusal = self._guardian_refusal()
         if refusal is not None:
             response = self.handle_exception(refusal)

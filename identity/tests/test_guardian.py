@@ -172,7 +172,7 @@ def test_the_process_keeps_a_bounded_number_of_decisions():
 
 # --- reads built while Guardian answers (identity.permissions, CompanyScopedViewSet.reads_with_guardian) ---------
 # A read-only route sends the check, builds its answer, then reads Guardian's: whatever the view found, a denial
-# is 403 and a failure 503 (docs/api.md §1.6: Guardian comes before the path id and the path object).
+# is 403 and a failure 503 (docs/behaviour.md §1.6: Guardian comes before the path id and the path object).
 def _reads(user_a):
     missing = "00000000-0000-4000-8000-000000000000"
     return {
