@@ -140,12 +140,14 @@ TEMPLATES = [
 DATABASE_URL = env.str("DATABASE_URL", default="")
 DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 DATABASE_STATEMENT_TIMEOUT = env.float("DATABASE_STATEMENT_TIMEOUT", default=5.0)
+DATABASE_PREPARE_THRESHOLD = env.int("DATABASE_PREPARE_THRESHOLD", default=5)
 if DATABASE_URL:
     _db = env.db_url_config(DATABASE_URL)
     if _db["ENGINE"] == "django.db.backends.postgresql":
         # Django's backend and pool, with a fail-fast path while the server refuses connections (identity/postgres).
         _db["ENGINE"] = "identity.postgres"
         _options = _db.setdefault("OPTIONS", {})
+        _server_side_binding = env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
         # Every statement, and every wait for a lock, ends after DATABASE_STATEMENT_TIMEOUT (0: never) with an
         # error the API answers as 503, instead of holding the worker until gunicorn kills it. Set at connection
         # start-up, so it costs no round trip; identity.postgres.statement_timeout raises it for a long command.
@@ -180,10 +182,13 @@ if DATABASE_URL:
                 "keepalives_interval": 2,
                 "keepalives_count": 2,
                 "tcp_user_timeout": 10_000,
-                # Server-side parameters let psycopg prepare the statements a process repeats (the caller's user,
-                # path objects, list pages): PostgreSQL then skips parsing and planning them. Turn off behind a
-                # transaction-pooling proxy (PgBouncer in transaction mode), which cannot keep prepared statements.
-                "server_side_binding": env.bool("DATABASE_SERVER_SIDE_BINDING", default=True),
+                # Server-side parameters let psycopg prepare the statements a connection repeats (a write, the
+                # caller's user, list pages): after DATABASE_PREPARE_THRESHOLD runs of the same SQL it prepares it,
+                # and PostgreSQL then skips parsing and planning it (Django leaves preparing off unless asked). Turn
+                # both off behind a transaction-pooling proxy (PgBouncer in transaction mode), which cannot keep
+                # prepared statements.
+                "server_side_binding": _server_side_binding,
+                "prepare_threshold": (DATABASE_PREPARE_THRESHOLD or None) if _server_side_binding else None,
             }
         )
         _db["CONN_MAX_AGE"] = 0  # the pool keeps the connections

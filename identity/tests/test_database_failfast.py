@@ -137,6 +137,28 @@ def test_a_command_can_raise_the_statement_timeout_for_its_own_work():
         assert cursor.fetchone()[0] != "30s"
 
 
+def test_a_statement_a_connection_repeats_is_prepared():
+    """After DATABASE_PREPARE_THRESHOLD runs of the same SQL the connection prepares it: PostgreSQL then parses and
+    plans it once (Django leaves psycopg's preparing off unless asked)."""
+    marker = f"prepared-{time.monotonic_ns()}"
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f'SELECT %s::text AS "{marker}"', ["x"])
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [f"%{marker}%"])
+            return cursor.fetchone()[0]
+
+    assert settings.DATABASE_PREPARE_THRESHOLD > 0
+    for _ in range(settings.DATABASE_PREPARE_THRESHOLD):
+        run()
+    assert prepared() == 0
+    run()  # psycopg prepares the statement it has run that many times, at its next run
+    assert prepared() == 1
+
+
 # --- the pool's check before it hands out a connection ---------------------------------------------------------------
 def test_a_pooled_connection_the_server_ended_is_dropped_not_used():
     with connection.cursor() as cursor:
