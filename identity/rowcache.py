@@ -14,9 +14,17 @@ vouch for it:
 - for tables with the feed's trigger (`NOTIFIED_TABLES`).
 SQLite (development: one process, no feed) always reads the database. `ROW_CACHE_SIZE` (rows per table; 0 turns the
 cache off) bounds the memory; past it the oldest row is dropped.
+
+A write of this process can keep its row instead of evicting it (`expect` … `written`): the UPDATE returns the row
+it committed, and when that very change's notification arrives — the first one for the row from the backend that
+ran the statement, in the listening session current when it was expected — the returned row is put in the cache
+instead of being evicted, exactly where in the order of changes a fresh read would have seen it. Anything else
+evicts as before: another session's change, a notification that arrived before the row was handed over, a write
+whose statement failed (`cancel`), an expectation older than `EXPECT_SECONDS` or from an earlier listening session.
 """
 
 import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -26,6 +34,27 @@ from identity.postgres.changes import NOTIFIED_TABLES, ChangeFeed
 
 _rows: dict[str, dict] = {table: {} for table in NOTIFIED_TABLES}
 _lock = threading.Lock()
+# A write's notification reaches this process at its next fence (or the feed's idle read, within a quarter of a
+# second): an expectation still unmet after this long is void.
+EXPECT_SECONDS = 2.0
+# At most this many writes awaited at once (each is met or void within EXPECT_SECONDS); past it every one is dropped.
+MAX_EXPECTED = 256
+
+
+class Expected:
+    """A write of this process whose row may be kept when its notification arrives (see the module docstring)."""
+
+    __slots__ = ("table", "pk", "session", "pid", "row", "until", "spoiled")
+
+    def __init__(self, table: str, pk, session: int):
+        self.table, self.pk, self.session = table, pk, session
+        self.pid: int | None = None  # the backend that ran the statement, with the row it returned (`written`)
+        self.row: tuple | None = None
+        self.until = 0.0
+        self.spoiled = False  # a notification for the row arrived before the row was handed over
+
+
+_expected: dict[tuple[str, object], list[Expected]] = {}
 
 
 def _connect_params() -> dict:
@@ -35,20 +64,57 @@ def _connect_params() -> dict:
 feed = ChangeFeed(_connect_params)
 
 
-def _evict(table: str, row_id: str | None) -> None:
+def _evict(table: str, row_id: str | None, pid: int) -> None:
     with _lock:
         if table == "*":
             for rows in _rows.values():
                 rows.clear()
+            _expected.clear()
         elif table in _rows:
             rows = _rows[table]
             if row_id is None:
                 rows.clear()
+                for key in [key for key in _expected if key[0] == table]:
+                    del _expected[key]
             else:
                 try:
-                    rows.pop(uuid.UUID(row_id), None)
+                    pk = uuid.UUID(row_id)
                 except ValueError:
                     rows.clear()
+                    return
+                row = _met(table, pk, pid)
+                if row is None:
+                    rows.pop(pk, None)
+                else:
+                    _keep(rows, pk, row)
+
+
+def _met(table: str, pk, pid: int) -> tuple | None:
+    """The row of this process's write that this notification (of `pid`'s change to the row) announces, if any;
+    every expectation of the row not yet handed its row is spoiled (the caller holds the lock)."""
+    waiting = _expected.get((table, pk))
+    if not waiting:
+        return None
+    met = None
+    for entry in waiting:
+        if entry.pid is None:
+            entry.spoiled = True
+        elif met is None and entry.pid == pid:
+            met = entry
+    if met is None:
+        return None
+    waiting.remove(met)
+    if not waiting:
+        del _expected[(table, pk)]
+    if met.session != feed.session or time.monotonic() > met.until:
+        return None
+    return met.row
+
+
+def _keep(rows: dict, pk, row: tuple) -> None:
+    if pk not in rows and len(rows) >= settings.ROW_CACHE_SIZE:
+        rows.pop(next(iter(rows)))
+    rows[pk] = row
 
 
 feed.subscribe(_evict)
@@ -68,6 +134,52 @@ def fence(alias: str = "default") -> int | None:
     return feed.fence() if usable(alias) else None
 
 
+def expect(table: str, pk, alias: str = "default") -> Expected | None:
+    """Before a write of the row `pk` of `table` that will return the row it commits: the expectation to hand to
+    `written` (or `cancel`), or None when the cache cannot take the row (the write evicts it as usual)."""
+    if table not in _rows or not usable(alias):
+        return None
+    session = feed.listening_session()
+    if session is None:
+        return None
+    entry = Expected(table, pk, session)
+    with _lock:
+        if sum(len(waiting) for waiting in _expected.values()) >= MAX_EXPECTED:
+            _expected.clear()
+        _expected.setdefault((table, pk), []).append(entry)
+    return entry
+
+
+def written(entry: Expected | None, pid: int, row: tuple) -> None:
+    """The write of `entry` committed `row`, in the session of backend `pid`: kept when its notification arrives."""
+    if entry is None:
+        return
+    with _lock:
+        waiting = _expected.get((entry.table, entry.pk))
+        if waiting is None or entry not in waiting:
+            return  # its notification (or a reset of the feed) came first: the row was evicted
+        if entry.spoiled:
+            _drop(entry, waiting)
+            return
+        entry.pid, entry.row, entry.until = pid, row, time.monotonic() + EXPECT_SECONDS
+
+
+def cancel(entry: Expected | None) -> None:
+    """The write of `entry` failed: nothing of it is kept."""
+    if entry is None:
+        return
+    with _lock:
+        waiting = _expected.get((entry.table, entry.pk))
+        if waiting is not None and entry in waiting:
+            _drop(entry, waiting)
+
+
+def _drop(entry: Expected, waiting: list) -> None:
+    waiting.remove(entry)
+    if not waiting:
+        del _expected[(entry.table, entry.pk)]
+
+
 def lookup(table: str, pk) -> tuple | None:
     return _rows[table].get(pk)
 
@@ -79,6 +191,4 @@ def store(table: str, pk, row: tuple, read_at: int) -> None:
     with _lock:
         if feed.generation != read_at:
             return
-        if len(rows) >= settings.ROW_CACHE_SIZE:
-            rows.pop(next(iter(rows)))
-        rows[pk] = row
+        _keep(rows, pk, row)

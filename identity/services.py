@@ -13,7 +13,7 @@ from functools import cache
 
 from django.db import DatabaseError, connections, models, router, transaction
 
-from identity import audit
+from identity import audit, rowcache, tenancy
 
 
 def insert_row(instance: models.Model) -> models.Model:
@@ -58,9 +58,13 @@ def save_fields(instance: models.Model, names, *, event=None) -> None:
     writes have no save signals or `save()` of their own (house style: no logic in either).
 
     `event`: the audit event of the change, written with it. On PostgreSQL by the same statement — `WITH changed AS
-    (UPDATE … RETURNING 1) INSERT INTO <events> … FROM changed` — which the database runs as one transaction: the
-    event commits with the change, or neither does, at one round trip instead of four (BEGIN, UPDATE, INSERT,
-    COMMIT); elsewhere by its own INSERT in a transaction with the UPDATE."""
+    (UPDATE … RETURNING …), recorded AS (INSERT INTO <events> … FROM changed) SELECT … FROM changed` — which the
+    database runs as one transaction: the event commits with the change, or neither does, at one round trip instead
+    of four (BEGIN, UPDATE, INSERT, COMMIT); elsewhere by its own INSERT in a transaction with the UPDATE.
+
+    Outside a transaction, a row of the row cache's tables comes back from the UPDATE as it was committed, and the
+    row cache keeps it when the change's notification arrives instead of evicting it (identity.rowcache `expect`):
+    the next request of this process, the caller's own after it changed its own user, reads no row."""
     model = type(instance)
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
@@ -71,25 +75,51 @@ def save_fields(instance: models.Model, names, *, event=None) -> None:
         return
     fields = tuple(dict.fromkeys(model._meta.get_field(name) for name in names))
     params = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]
-    params.append(model._meta.pk.get_db_prep_value(instance.pk, connection))
-    sql = _update_statement(model._meta.db_table, model._meta.pk.column, tuple(f.column for f in fields), alias)
+    pk = model._meta.pk.get_db_prep_value(instance.pk, connection)
+    params.append(pk)
+    table = model._meta.db_table
+    through = table in rowcache.NOTIFIED_TABLES and rowcache.usable(alias)
+    returning = tenancy.cached_row_columns(model, alias) if through else None
+    sql = _update_statement(
+        table, model._meta.pk.column, tuple(f.column for f in fields), alias, returning, event is not None
+    )
     if event is not None:
-        sql = f"WITH changed AS ({sql} RETURNING 1) {audit.insert_from_statement(alias, 'changed')}"
         params += audit.event_params(event, alias)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount != 1:
-            raise RowGone("Save with update_fields did not affect any rows.")
+        expected = rowcache.expect(table, pk, alias) if through else None
+        try:
+            cursor.execute(sql, params)
+            row = cursor.fetchone() if through else None
+            if cursor.rowcount != 1:
+                raise RowGone("Save with update_fields did not affect any rows.")
+        except BaseException:
+            rowcache.cancel(expected)
+            raise
+        if row is not None:
+            rowcache.written(expected, row[-1], tenancy.cached_row(model, alias, row[:-1]))
     instance._state.adding, instance._state.db = False, alias
     if event is not None:
         event._state.adding, event._state.db = False, alias
 
 
 @cache
-def _update_statement(table: str, pk_column: str, columns: tuple[str, ...], alias: str) -> str:
+def _update_statement(
+    table: str, pk_column: str, columns: tuple[str, ...], alias: str, returning: str | None, with_event: bool
+) -> str:
+    """The statement of `save_fields`: the UPDATE of `columns` by primary key, `returning` these columns (the row as
+    the row cache keeps it) and the backend's pid, and `with_event` inserting the audit event too (its parameters
+    after the UPDATE's)."""
     quote = connections[alias].ops.quote_name
     assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
-    return f"UPDATE {quote(table)} SET {assignments} WHERE {quote(pk_column)} = %s"
+    sql = f"UPDATE {quote(table)} SET {assignments} WHERE {quote(pk_column)} = %s"
+    if returning:
+        sql += f" RETURNING {returning}, pg_backend_pid()"
+    if not with_event:
+        return sql
+    event = audit.insert_from_statement(alias, "changed")
+    if returning:
+        return f"WITH changed AS ({sql}), recorded AS ({event}) SELECT * FROM changed"
+    return f"WITH changed AS ({sql} RETURNING 1) {event}"
 
 
 def delete_row(instance: models.Model) -> None:

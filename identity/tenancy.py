@@ -70,12 +70,7 @@ class CompanyScopedQuerySet(models.QuerySet):
             row = cursor.fetchone()
         if row is None:
             return None
-        if query.converters:
-            values = list(row)
-            for index, field_converters in query.converters:
-                for convert, expression in field_converters:
-                    values[index] = convert(values[index], expression, connection)
-            row = tuple(values)
+        row = _converted(query, row, connection)
         if read_at is not None:
             rowcache.store(table, pk, row, read_at)
             if active_only and not row[query.active_index]:
@@ -90,8 +85,30 @@ class TenantQuerySet(CompanyScopedQuerySet):
     company_field = "id"
 
 
+def cached_row_columns(model, alias: str) -> str:
+    """The SELECT list of a row as the row cache keeps it (every concrete column, in order): what a write returns
+    to keep its row there (identity.services.save_fields)."""
+    return _scoped_pk_query(model, "id", False, alias).columns
+
+
+def cached_row(model, alias: str, row: tuple) -> tuple:
+    """A row of `cached_row_columns` as the row cache keeps it (the database converters applied)."""
+    return _converted(_scoped_pk_query(model, "id", False, alias), row, connections[alias])
+
+
+def _converted(query: "_PkQuery", row: tuple, connection) -> tuple:
+    if not query.converters:
+        return row
+    values = list(row)
+    for index, field_converters in query.converters:
+        for convert, expression in field_converters:
+            values[index] = convert(values[index], expression, connection)
+    return tuple(values)
+
+
 class _PkQuery(NamedTuple):
     sql: str
+    columns: str
     attnames: tuple
     converters: tuple
     active_only: bool
@@ -122,6 +139,7 @@ def _scoped_pk_query(model, company_field: str, active_only: bool, alias: str) -
     company_attname = meta.get_field(company_field).attname
     return _PkQuery(
         sql,
+        select,
         attnames,
         tuple(converters),
         active_only,

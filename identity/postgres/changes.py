@@ -51,7 +51,9 @@ FENCE_SECONDS = 2.0
 # The keyword arguments of psycopg.connect that name the server and the credentials.
 _CONNECT_KEYS = ("dbname", "user", "password", "host", "port", "sslmode", "sslrootcert", "sslcert", "sslkey")
 
-Subscriber = Callable[[str, str | None], None]  # (table or "*" for every table, row id or None for every row)
+# (table or "*" for every table, row id or None for every row, the backend pid of the session that made the change:
+# 0 for the feed's own "*")
+Subscriber = Callable[[str, str | None, int], None]
 
 
 class ChangeFeed:
@@ -62,12 +64,13 @@ class ChangeFeed:
         self._start_lock = threading.Lock()
         self._lock = threading.Lock()  # one user of the listening session at a time
         self._conn: psycopg.Connection | None = None
-        self._received: list[str] = []
+        self._received: list[tuple[int, str]] = []  # (notifying backend's pid, payload)
         self._broken = False
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
         self._wake_r, self._wake_w = -1, -1
         self.generation = 0
+        self.session = 0  # moves with every new listening session: what was expected of an earlier one is void
         self._fenced_at = 0.0  # time.monotonic() of the last fence
         self.connected = threading.Event()
 
@@ -103,6 +106,13 @@ class ChangeFeed:
             self._fenced_at = time.monotonic()
             return self.generation
 
+    def listening_session(self) -> int | None:
+        """The current listening session's number while it is connected in this process, else None: every change
+        committed from now on reaches the subscribers with that session's number in `session`."""
+        if self._pid != os.getpid() or self._conn is None or self._broken:
+            return None
+        return self.session
+
     def stop(self) -> None:
         """Ends this process's listening session (and its thread); the next `fence()` starts it again."""
         thread = self._thread
@@ -122,6 +132,7 @@ class ChangeFeed:
             self._pid = os.getpid()
             self._lock = threading.Lock()
             self._conn, self._received, self._broken = None, [], False
+            self.session += 1
             self._stopped = threading.Event()
             self.connected = threading.Event()
             self._wake_r, self._wake_w = os.pipe()  # written by stop() and _break(): the thread wakes at once
@@ -154,10 +165,11 @@ class ChangeFeed:
             keepalives=1,
             keepalives_idle=30,
         )
-        conn.add_notify_handler(lambda notify: self._received.append(notify.payload))
+        conn.add_notify_handler(lambda notify: self._received.append((notify.pid, notify.payload)))
         conn.execute(f"LISTEN {CHANNEL}")
         with self._lock:
-            self._received.append("*")  # whatever changed while the feed was away is unknown: start empty
+            self.session += 1
+            self._received.append((0, "*"))  # whatever changed while the feed was away is unknown: start empty
             self._deliver()
             self._conn, self._broken = conn, False
         self.connected.set()
@@ -180,7 +192,7 @@ class ChangeFeed:
                 if select.select([fd], [], [], 0)[0]:
                     pgconn.consume_input()  # raises once the server has ended the session
                     while notify := pgconn.notifies():
-                        self._received.append(notify.extra.decode())
+                        self._received.append((notify.be_pid, notify.extra.decode()))
                     quiet_since = now
                 elif now - quiet_since >= KEEPALIVE_SECONDS:
                     conn.execute("SELECT 1")  # a dead session raises here; what arrives meanwhile goes to the handler
@@ -193,10 +205,10 @@ class ChangeFeed:
             return
         received, self._received = self._received, []
         self.generation += 1
-        for payload in received:
+        for pid, payload in received:
             table, _, row_id = payload.partition(":")
             for subscriber in self._subscribers:
-                subscriber(table, None if row_id in ("", "*") else row_id)
+                subscriber(table, None if row_id in ("", "*") else row_id, pid)
         self.generation += 1
 
     def _break(self, reason: str) -> None:
@@ -209,6 +221,7 @@ class ChangeFeed:
             self.connected.clear()
             conn, self._conn, self._broken = self._conn, None, True
             self._received = []
+            self.session += 1
         if conn is not None:
             try:
                 conn.close()

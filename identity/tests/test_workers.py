@@ -49,7 +49,11 @@ def _holders(inodes: set[int]) -> dict[int, set[int]]:
 
 
 def _parent(pid: int) -> int:
-    return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    """The parent of `pid`; -1 for a process that ended meanwhile (it is nobody's worker)."""
+    try:
+        return int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return -1
 
 
 def _open_at_once(port: int, count: int = CONNECTIONS) -> list[socket.socket]:
