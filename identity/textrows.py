@@ -29,10 +29,8 @@ def text_column(model, key: str, quote) -> str | None:
 
 
 @cache
-def select_sql(
-    model, keys: tuple[str, ...], equal: tuple[str, ...], ordering: tuple[str, ...], extra: str = "", after: str = ""
-):
-    """`SELECT <keys as text>[, extra] FROM <table> WHERE <each of equal> = %s ORDER BY <ordering>[ after]`, or None
+def select_sql(model, keys: tuple[str, ...], equal: tuple[str, ...], ordering: tuple[str, ...], extra: str = ""):
+    """`SELECT <keys as text>[, extra] FROM <table> WHERE <each of equal> = %s ORDER BY <ordering>`, or None
     when a key has no text column (`-name` orders descending)."""
     connection = connections[model._default_manager.db]
     if connection.vendor != "postgresql":
@@ -52,9 +50,7 @@ def select_sql(
 
     where = " AND ".join(f"{qualified(name)} = %s" for name in equal)
     order = ", ".join(f"{qualified(name)}{' DESC' if name.startswith('-') else ''}" for name in ordering)
-    return (
-        f"SELECT {', '.join(columns)}{extra} FROM {table} WHERE {where} ORDER BY {order}{' ' if after else ''}{after}"
-    )
+    return f"SELECT {', '.join(columns)}{extra} FROM {table} WHERE {where} ORDER BY {order}"
 
 
 def rows(model, keys: tuple[str, ...], *, equal: dict, ordering: tuple[str, ...]) -> list[dict] | None:

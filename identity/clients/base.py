@@ -70,12 +70,8 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("outsid
 
 def _clamp(sock) -> None:
     deadline = _deadline.get()
-    if deadline is None:
-        return
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError("deadline of the call exceeded")
-    sock.settimeout(remaining)
+    if deadline is not None:
+        sock.settimeout(_until(deadline))
 
 
 class _ClampedReader(io.RawIOBase):
