@@ -124,9 +124,66 @@ def test_one_scrape_adds_up_every_gunicorn_worker(tmp_path):
         before = live(text)
         for _ in range(20):
             assert requests.get(f"{url}/health/live", headers={"Connection": "close"}, timeout=10).status_code == 200
+        # A worker writes its samples at most FLUSH_SECONDS after taking them (identity.metrics._Tally).
+        deadline = time.monotonic() + 10
+        while live(scrape()) < before + 20:
+            assert time.monotonic() < deadline, "no scrape saw the 20 requests of both workers"
+            time.sleep(0.2)
         scrapes = [scrape() for _ in range(6)]
         assert not (directory / "counter_99999.db").exists()  # an earlier run's samples are not added up
     assert len(list(directory.glob("counter_*.db"))) == 2
     for text in scrapes:
         assert warmed(text) == 2
         assert live(text) == before + 20
+
+
+def _exposed(registry) -> dict:
+    """Every sample of the registry but the creation times, by name and labels."""
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for metric in registry.collect()
+        for sample in metric.samples
+        if not sample.name.endswith("_created")
+    }
+
+
+def test_the_tally_writes_what_direct_samples_would():
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    from identity.metrics import _Tally
+
+    def pair(registry):
+        counter = Counter("calls", "", ["outcome"], registry=registry)
+        histogram = Histogram("call_seconds", "", buckets=(0.01, 0.1, 1), registry=registry)
+        return counter, histogram
+
+    direct, tallied = CollectorRegistry(), CollectorRegistry()
+    direct_counter, direct_histogram = pair(direct)
+    tallied_counter, tallied_histogram = pair(tallied)
+    tally = _Tally(every=None)  # written by flush() alone
+    # Values on each bucket's bound, between bounds and past the last one (the +Inf bucket).
+    for outcome, seconds in [("ok", 0.01), ("ok", 0.005), ("error", 0.1), ("ok", 0.5), ("ok", 7.0), ("error", 0)]:
+        direct_counter.labels(outcome).inc()
+        direct_histogram.observe(seconds)
+        tally.record(tallied_counter.labels(outcome), tallied_histogram, seconds)
+    assert _exposed(tallied)[("calls_total", (("outcome", "ok"),))] == 0  # nothing written before the flush
+    tally.flush()
+    assert _exposed(tallied) == _exposed(direct)
+    assert _exposed(direct)[("call_seconds_bucket", (("le", "0.01"),))] == 3
+
+
+def test_the_tally_is_written_without_a_scrape():
+    from prometheus_client import CollectorRegistry, Counter, Histogram
+
+    from identity.metrics import FLUSH_SECONDS, _Tally
+
+    registry = CollectorRegistry()
+    counter = Counter("writes", "", registry=registry)
+    histogram = Histogram("write_seconds", "", registry=registry)
+    tally = _Tally(every=0.1)
+    tally.record(counter, histogram, 0.2)
+    deadline = time.monotonic() + FLUSH_SECONDS * 5
+    while registry.get_sample_value("writes_total") != 1:
+        assert time.monotonic() < deadline, "the tally's thread did not write the count"
+        time.sleep(0.05)
+    assert registry.get_sample_value("write_seconds_sum") == 0.2
