@@ -205,40 +205,51 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=requests.certs.where())
 
 
+class _Link(NamedTuple):
+    """A kept-alive connection: its socket, and a poller of the socket's readability made once for it."""
+
+    sock: socket.socket
+    readable: select.poll
+
+    @classmethod
+    def of(cls, sock: socket.socket) -> "_Link":
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return cls(sock, poller)
+
+
 class _Idle:
-    """Kept-alive sockets per origin, last used first; a process's own (emptied in a forked child)."""
+    """Kept-alive connections per origin, last used first; a process's own (emptied in a forked child)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.sockets: dict[_Origin, list[socket.socket]] = {}
+        self.links: dict[_Origin, list[_Link]] = {}
 
-    def take(self, origin: _Origin) -> socket.socket | None:
-        """An idle socket the server has not closed, or None."""
+    def take(self, origin: _Origin) -> _Link | None:
+        """An idle connection the server has not closed, or None."""
         while True:
             with self.lock:
-                idle = self.sockets.get(origin)
-                sock = idle.pop() if idle else None
-            if sock is None:
+                idle = self.links.get(origin)
+                link = idle.pop() if idle else None
+            if link is None:
                 return None
             # Readable while idle means the server closed it (or sent what nobody asked for): not reusable.
-            poller = select.poll()
-            poller.register(sock, select.POLLIN)
-            if not poller.poll(0):
-                return sock
-            sock.close()
+            if not link.readable.poll(0):
+                return link
+            link.sock.close()
 
-    def give(self, origin: _Origin, sock: socket.socket) -> None:
+    def give(self, origin: _Origin, link: _Link) -> None:
         with self.lock:
-            idle = self.sockets.setdefault(origin, [])
+            idle = self.links.setdefault(origin, [])
             if len(idle) < POOL_SIZE:
-                idle.append(sock)
+                idle.append(link)
                 return
-        sock.close()
+        link.sock.close()
 
     def clear(self) -> None:
         # After a fork the parent's sockets are shared with it: the child forgets them without closing them.
         self.lock = threading.Lock()
-        self.sockets = {}
+        self.links = {}
 
 
 _idle = _Idle()
@@ -319,34 +330,67 @@ def _send_direct(
     else:
         body = json.dumps(json_body).encode()
     message = _message(method, origin, target, token, body)
-    sock = _idle.take(origin) or _connect(origin, deadline)
+    link = _idle.take(origin) or _Link.of(_connect(origin, deadline))
     try:
-        _send_all(sock, message, deadline)
+        _send_all(link.sock, message, deadline)
     except BaseException:
-        sock.close()
+        link.sock.close()
         raise
-    return _Sent(origin, sock, method, deadline)
+    return _Sent(origin, link, method, deadline)
 
 
 class _Sent:
     """A call sent over the direct transport, whose answer is still to be read."""
 
-    def __init__(self, origin: _Origin, sock: socket.socket, method: str, deadline: float):
-        self.origin, self.sock, self.method, self.deadline = origin, sock, method, deadline
+    def __init__(self, origin: _Origin, link: _Link, method: str, deadline: float):
+        self.origin, self.link, self.method, self.deadline = origin, link, method, deadline
 
     def read(self) -> tuple[int, bytes, "_Headers"]:
-        """(status, body, headers); the socket goes back to the idle ones unless the answer closes it."""
-        sock = self.sock
+        """(status, body, headers); the connection goes back to the idle ones unless the answer closes it."""
+        sock = self.link.sock
         try:
-            status, content, headers, will_close = _Answer(sock, self.deadline).read(self.method)
+            answer = _Answer(sock, self.deadline)
+            key = (self.method, answer.first())
+            read = _read_before.get(key)
+            if read is None:
+                read = answer.read(self.method)
+                if answer.was_first_alone() and len(key[1]) <= MAX_KEPT_ANSWER:
+                    _read_before.keep(key, read)
         except BaseException:
             sock.close()
             raise
+        status, content, headers, will_close = read
         if will_close:
             sock.close()
         else:
-            _idle.give(self.origin, sock)
+            _idle.give(self.origin, self.link)
         return status, content, headers
+
+
+MAX_KEPT_ANSWER = 4096  # bytes of an answer kept with what it reads as
+
+
+class _ReadBefore:
+    """Answers already read, by (method, the answer's bytes), with what they read as: an answer reads as a function
+    of its bytes alone, and a service that is called again and again repeats the same few answers byte for byte
+    (a Guardian grant: the same status line, headers and body, up to a Date header that changes once a second).
+    Reading one again costs a dictionary look-up instead of the parse (bench/README.md). At most `size` of them;
+    their headers are shared, not to be changed."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.entries: dict[tuple[str, bytes], tuple[int, bytes, _Headers, bool]] = {}
+
+    def get(self, key: tuple[str, bytes]) -> "tuple[int, bytes, _Headers, bool] | None":
+        return self.entries.get(key)
+
+    def keep(self, key: tuple[str, bytes], read: "tuple[int, bytes, _Headers, bool]") -> None:
+        if len(self.entries) >= self.size:
+            self.entries = {}  # the answers of the moment come back at once; older ones need not
+        self.entries[key] = read
+
+
+_read_before = _ReadBefore()
 
 
 class _Headers(dict):
@@ -382,6 +426,17 @@ class _Answer:
         self._buffer = bytearray()
         self._closed = False
         self._reads = 0
+        self._first = b""
+
+    def first(self) -> bytes:
+        """The bytes of the first read (made here when none was): the answer, or how it begins."""
+        if not self._reads:
+            self._fill()
+        return self._first
+
+    def was_first_alone(self) -> bool:
+        """Whether the answer read was the first read's bytes exactly: no later read, nothing left over."""
+        return self._reads == 1 and not self._buffer and not self._closed
 
     def _fill(self) -> None:
         sock, deadline = self._sock, self._deadline
@@ -399,6 +454,8 @@ class _Answer:
         if not chunk:
             self._closed = True
             raise http.client.RemoteDisconnected("the service closed the connection before its answer ended")
+        if self._reads == 1:
+            self._first = chunk
         self._buffer += chunk
 
     def _line(self, limit: int = MAX_HEAD) -> bytes:

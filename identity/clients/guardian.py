@@ -15,6 +15,7 @@ from django.core.cache import cache
 from identity.clients.base import (
     Call,
     JSONText,
+    Reply,
     ServiceClient,
     ServiceConflict,
     ServiceRefused,
@@ -127,12 +128,30 @@ def _decision(call: Call) -> Decision:
         reply = call.reply()
     except ServiceRefused as refused:  # a 4xx is a denial, like any other
         return Decision(False, refused.reason)
+    if reply.status != 200 and not 400 <= reply.status < 500:
+        raise _client.unexpected(reply)
+    # A decision is a function of the answer's status and body, and Guardian gives the same few again and again.
+    key = (reply.status, reply.content)
+    decision = _decisions.get(key)
+    if decision is None:
+        decision = _decided(reply)
+        if len(reply.content) <= MAX_KEPT_BODY:
+            if len(_decisions) >= 256:
+                _decisions.clear()
+            _decisions[key] = decision
+    return decision
+
+
+MAX_KEPT_BODY = 4096  # bytes of an answer's body kept with the decision it gives
+_decisions: dict[tuple[int, bytes], Decision] = {}
+
+
+def _decided(reply: Reply) -> Decision:
+    """The decision of an answer of 200 or 4xx; ServiceUnavailable for a 200 whose body is not an object."""
     payload = reply.json_or_none()
     if reply.status == 200:
         return Decision(_object(payload).get("access_granted") is True, reason_of(payload))
-    if 400 <= reply.status < 500:
-        return Decision(False, reason_of(payload))
-    raise _client.unexpected(reply)
+    return Decision(False, reason_of(payload))
 
 
 # --- role, policy and permission look-ups ------------------------------------------------------------------------

@@ -308,6 +308,9 @@ class _Scripted:
             self.connections += 1
             threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
 
+    def next_answer(self) -> bytes:
+        return self.answer
+
     def _answer(self, connection):
         if self.tls is not None:
             try:
@@ -335,10 +338,11 @@ class _Scripted:
                 while len(pending) < length:
                     pending += connection.recv(65536)
                 pending = pending[length:]
-                step = self.piece or len(self.answer)
+                answer = self.next_answer()
+                step = self.piece or len(answer)
                 try:
-                    for start in range(0, len(self.answer), step):
-                        connection.sendall(self.answer[start : start + step])
+                    for start in range(0, len(answer), step):
+                        connection.sendall(answer[start : start + step])
                         time.sleep(self.pace)
                 except OSError:  # the client gave up (a deadline test)
                     return
@@ -397,6 +401,61 @@ def test_direct_reads_every_framing_of_an_answer(settings, answer, close, piece,
         if b"X-A" in answer:
             assert reply.headers["x-a"] == "three"
         assert server.connections == (1 if kept_alive else 3)
+    finally:
+        server.listener.close()
+
+
+class _Sequence(_Scripted):
+    """A _Scripted server that answers its `answers` in turn, one per request."""
+
+    def __init__(self, answers: list[bytes]):
+        self.answers = iter(answers)
+        super().__init__(b"")
+
+    def next_answer(self) -> bytes:
+        return next(self.answers)
+
+
+def test_direct_reads_each_answer_as_itself_when_answers_repeat(settings):
+    one = _json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}", b'{"n": 1}')
+    two = _json_answer("HTTP/1.1 200 OK\r\nX-Trace: b\r\nContent-Length: {length}", b'{"n": 2}')
+    gone = _json_answer("HTTP/1.1 404 Not Found\r\nContent-Length: {length}", b'{"n": 1}')
+    server = _Sequence([one, one, two, one, gone, two, one])
+    settings.GUARDIAN_SERVICE_URL = server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    client = ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+    try:
+        read = []
+        for _ in range(7):
+            reply = client.request("GET", "/x", token="tok")
+            read.append((reply.status, reply.json()["n"], reply.headers.get("x-trace")))
+        assert read == [
+            (200, 1, None),
+            (200, 1, None),
+            (200, 2, "b"),
+            (200, 1, None),
+            (404, 1, None),
+            (200, 2, "b"),
+            (200, 1, None),
+        ]
+        assert server.connections == 1
+    finally:
+        server.listener.close()
+
+
+def test_the_answers_kept_with_their_reading_are_bounded(settings):
+    answers = [_json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}", b'{"n": %d}' % n) for n in range(200)]
+    server = _Sequence(answers)
+    settings.GUARDIAN_SERVICE_URL = server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    client = ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+    try:
+        assert [client.request("GET", "/x", token="tok").json()["n"] for _ in range(200)] == list(range(200))
+        assert 0 < len(base._read_before.entries) <= base._read_before.size
     finally:
         server.listener.close()
 

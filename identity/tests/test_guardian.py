@@ -92,6 +92,21 @@ def test_decision_cache_reuses_an_answer(client_a, guardian, settings):
     assert [c["operation"] for c in guardian.checks()] == ["LIST", "CREATE"]
 
 
+def test_each_answer_decides_for_itself_on_one_kept_alive_connection(client_a, guardian):
+    # A grant, a denial (200), a grant, a denial (400), a grant: each decision is its own answer's, never the one
+    # an earlier identical answer gave (identity.clients.guardian keeps decisions by the answer's bytes).
+    guardian.reason = "Not in this role"
+    statuses = []
+    for mode in ("grant", "deny", "grant", "deny_400", "grant"):
+        guardian.mode = mode
+        response = client_a.get(URL)
+        statuses.append(response.status_code)
+        if response.status_code == 403:
+            assert response.json()["reason"] == "Not in this role"
+    assert statuses == [200, 403, 200, 403, 200]
+    assert len(guardian.calls) == 5
+
+
 def test_without_cache_every_request_asks(client_a, guardian):
     client_a.get(URL)
     client_a.get(URL)
