@@ -506,8 +506,9 @@ class _Answer:
         connection = get(headers, "connection")
         tokens = {token.strip().lower() for token in connection.split(",")} if connection else ()
         will_close = "close" in tokens or (old and "keep-alive" not in tokens)
+        # Bytes past the answer's end were not asked for: the connection is out of step and is not used again.
         if method == "HEAD" or status in (204, 304):
-            return status, b"", headers, will_close
+            return status, b"", headers, will_close or bool(self._buffer)
         if "chunked" in get(headers, "transfer-encoding", "").lower():
             parts = []
             while size := self._chunk_size():
@@ -516,12 +517,13 @@ class _Answer:
                     raise http.client.IncompleteRead(b"".join(parts))
             while self._line():  # trailer fields, up to the empty line
                 pass
-            return status, b"".join(parts), headers, will_close
+            return status, b"".join(parts), headers, will_close or bool(self._buffer)
         length = get(headers, "content-length")
         if length is not None:
             if not length.isdigit():
                 raise http.client.HTTPException(f"invalid Content-Length: {length!r}")
-            return status, self._exactly(int(length)), headers, will_close
+            body = self._exactly(int(length))
+            return status, body, headers, will_close or bool(self._buffer)
         # Neither: the body ends with the connection.
         while not self._closed:
             try:

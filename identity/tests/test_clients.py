@@ -445,6 +445,26 @@ def test_direct_reads_each_answer_as_itself_when_answers_repeat(settings):
         server.listener.close()
 
 
+def test_a_connection_whose_answer_ran_past_its_end_is_not_used_again(settings):
+    # Bytes after the announced length answer nothing that was asked: read as the next answer they would decide
+    # the next call. The connection is closed instead and the next call reads its own answer on a new one.
+    one = _json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}", b'{"n": 1}')
+    stray = _json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}", b'{"n": 0}')
+    two = _json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}", b'{"n": 2}')
+    server = _Sequence([one + stray, two])
+    settings.GUARDIAN_SERVICE_URL = server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    client = ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+    try:
+        assert client.request("GET", "/x", token="tok").json() == {"n": 1}
+        assert client.request("GET", "/x", token="tok").json() == {"n": 2}
+        assert server.connections == 2
+    finally:
+        server.listener.close()
+
+
 def test_the_answers_kept_with_their_reading_are_bounded(settings):
     answers = [_json_answer("HTTP/1.1 200 OK\r\nContent-Length: {length}", b'{"n": %d}' % n) for n in range(200)]
     server = _Sequence(answers)
