@@ -1,6 +1,5 @@
 """JWT authentication from the `access_token` cookie (or `Authorization: Bearer`), as issued by the Auth service."""
 
-import threading
 import time
 import uuid
 from functools import lru_cache
@@ -12,6 +11,7 @@ from rest_framework_simplejwt.backends import TokenBackend
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
 from identity import rowcache
+from identity.bounded import BoundedMap
 from identity.context import actor_var, company_id_var, user_id_var
 
 COOKIE_NAME = "access_token"
@@ -42,8 +42,7 @@ def _token_backend(secret: str) -> TokenBackend:
 # passed (the decoder's own rule, no leeway) and under the secret that verified it. `nbf` and `iat` were checked at
 # the first decoding and stay true. Invalid tokens are not kept. Bounded: the oldest entry makes room for a new one.
 CLAIMS_CACHE_SIZE = 2048
-_claims: dict[str, tuple[dict, float, str]] = {}
-_claims_lock = threading.Lock()
+_claims: BoundedMap[str, tuple[dict, float, str]] = BoundedMap(CLAIMS_CACHE_SIZE)
 
 
 def decode_token(raw: str) -> dict:
@@ -54,7 +53,7 @@ def decode_token(raw: str) -> dict:
     if known is not None:
         if known[2] == secret and time.time() < known[1]:
             return known[0]
-        _claims.pop(raw, None)
+        _claims.drop(raw)
     try:
         claims = _token_backend(secret).decode(raw)  # type: ignore[arg-type]  # hinted Token; takes str
     except TokenBackendError:
@@ -63,10 +62,7 @@ def decode_token(raw: str) -> dict:
         raise exceptions.AuthenticationFailed(INVALID_TOKEN)
     # The decoder accepted `exp` as an integer; without one a token never expires (docs/behaviour.md §2).
     expires = float(int(claims["exp"])) if "exp" in claims else float("inf")
-    with _claims_lock:
-        while len(_claims) >= CLAIMS_CACHE_SIZE:
-            del _claims[next(iter(_claims))]
-        _claims[raw] = (claims, expires, secret)
+    _claims.keep(raw, (claims, expires, secret), size=CLAIMS_CACHE_SIZE)
     return claims
 
 

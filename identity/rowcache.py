@@ -30,9 +30,10 @@ import uuid
 from django.conf import settings
 from django.db import connections
 
+from identity.bounded import BoundedMap
 from identity.postgres.changes import NOTIFIED_TABLES, ChangeFeed
 
-_rows: dict[str, dict] = {table: {} for table in NOTIFIED_TABLES}
+_rows: dict[str, BoundedMap] = {table: BoundedMap(0) for table in NOTIFIED_TABLES}  # sized by ROW_CACHE_SIZE
 _lock = threading.Lock()
 # A write's notification reaches this process at its next fence (or the feed's idle read, within a quarter of a
 # second): an expectation still unmet after this long is void.
@@ -111,10 +112,8 @@ def _met(table: str, pk, pid: int) -> tuple | None:
     return met.row
 
 
-def _keep(rows: dict, pk, row: tuple) -> None:
-    if pk not in rows and len(rows) >= settings.ROW_CACHE_SIZE:
-        rows.pop(next(iter(rows)))
-    rows[pk] = row
+def _keep(rows: BoundedMap, pk, row: tuple) -> None:
+    rows.keep(pk, row, size=settings.ROW_CACHE_SIZE)
 
 
 feed.subscribe(_evict)

@@ -30,6 +30,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from identity.bounded import BoundedMap
 from identity.metrics import record_outside_call
 
 logger = logging.getLogger(__name__)
@@ -370,27 +371,11 @@ class _Sent:
 MAX_KEPT_ANSWER = 4096  # bytes of an answer kept with what it reads as
 
 
-class _ReadBefore:
-    """Answers already read, by (method, the answer's bytes), with what they read as: an answer reads as a function
-    of its bytes alone, and a service that is called again and again repeats the same few answers byte for byte
-    (a Guardian grant: the same status line, headers and body, up to a Date header that changes once a second).
-    Reading one again costs a dictionary look-up instead of the parse (bench/README.md). At most `size` of them;
-    their headers are shared, not to be changed."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self.entries: dict[tuple[str, bytes], tuple[int, bytes, _Headers, bool]] = {}
-
-    def get(self, key: tuple[str, bytes]) -> "tuple[int, bytes, _Headers, bool] | None":
-        return self.entries.get(key)
-
-    def keep(self, key: tuple[str, bytes], read: "tuple[int, bytes, _Headers, bool]") -> None:
-        if len(self.entries) >= self.size:
-            self.entries = {}  # the answers of the moment come back at once; older ones need not
-        self.entries[key] = read
-
-
-_read_before = _ReadBefore()
+# Answers already read, by (method, the answer's bytes), with what they read as: an answer reads as a function of
+# its bytes alone, and a service called again and again repeats the same few answers byte for byte (a Guardian
+# grant: the same status line, headers and body, up to a Date header that changes once a second). Reading one again
+# costs a dictionary look-up instead of the parse (bench/README.md). Their headers are shared, not to be changed.
+_read_before: BoundedMap[tuple[str, bytes], tuple[int, bytes, "_Headers", bool]] = BoundedMap(64)
 
 
 class _Headers(dict):

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.cache import cache
 
+from identity.bounded import BoundedMap
 from identity.clients.base import (
     Call,
     JSONText,
@@ -68,7 +69,7 @@ def begin_check(*, token: str, user_id: str, resource_name: str, operation: str)
     cached = cache.get(key)
     if isinstance(cached, tuple) and len(cached) == 3 and now < cached[2]:
         decision = Decision(cached[0], cached[1])
-        _recent.keep(key, min(cached[2], now + cache_seconds), decision)
+        _recent.keep(key, (min(cached[2], now + cache_seconds), decision))
         return partial(_known, decision)
     answer = _begin_ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
 
@@ -76,7 +77,7 @@ def begin_check(*, token: str, user_id: str, resource_name: str, operation: str)
         decision = answer()
         expires = now + cache_seconds
         cache.set(key, (decision.granted, decision.reason, expires), cache_seconds)
-        _recent.keep(key, expires, decision)
+        _recent.keep(key, (expires, decision))
         return decision
 
     return decide
@@ -86,29 +87,8 @@ def _known(decision: Decision) -> Decision:
     return decision
 
 
-class _Recent:
-    """This process's copies of cached decisions: key → (expiry as time.time(), decision), at most `size` of them."""
-
-    def __init__(self, size: int = 10_000):
-        self.size = size
-        self.entries: dict[str, tuple[float, Decision]] = {}
-
-    def get(self, key: str) -> tuple[float, Decision] | None:
-        return self.entries.get(key)
-
-    def keep(self, key: str, expires: float, decision: Decision) -> None:
-        if len(self.entries) >= self.size:
-            now = time.time()
-            self.entries = {k: entry for k, entry in self.entries.items() if entry[0] > now}
-            if len(self.entries) >= self.size:  # all still fresh: start over rather than grow
-                self.entries = {}
-        self.entries[key] = (expires, decision)
-
-    def clear(self) -> None:
-        self.entries = {}
-
-
-_recent = _Recent()
+# This process's copies of cached decisions: key → (expiry as time.time(), decision).
+_recent: BoundedMap[str, tuple[float, Decision]] = BoundedMap(10_000)
 
 
 def _begin_ask(*, token: str, user_id: str, resource_name: str, operation: str) -> Callable[[], Decision]:
@@ -136,14 +116,12 @@ def _decision(call: Call) -> Decision:
     if decision is None:
         decision = _decided(reply)
         if len(reply.content) <= MAX_KEPT_BODY:
-            if len(_decisions) >= 256:
-                _decisions.clear()
-            _decisions[key] = decision
+            _decisions.keep(key, decision)
     return decision
 
 
 MAX_KEPT_BODY = 4096  # bytes of an answer's body kept with the decision it gives
-_decisions: dict[tuple[int, bytes], Decision] = {}
+_decisions: BoundedMap[tuple[int, bytes], Decision] = BoundedMap(256)
 
 
 def _decided(reply: Reply) -> Decision:

@@ -475,7 +475,7 @@ def test_the_answers_kept_with_their_reading_are_bounded(settings):
     )
     try:
         assert [client.request("GET", "/x", token="tok").json()["n"] for _ in range(200)] == list(range(200))
-        assert 0 < len(base._read_before.entries) <= base._read_before.size
+        assert 0 < len(base._read_before) <= base._read_before.size
     finally:
         server.listener.close()
 

@@ -174,17 +174,6 @@ def test_an_entry_of_the_earlier_shape_is_asked_again(client_a, guardian, settin
     assert len(guardian.checks()) == 1
 
 
-def test_the_process_keeps_a_bounded_number_of_decisions():
-    recent = guardian_client._Recent(size=2)
-    now = time.time()
-    recent.keep("expired", now - 1, guardian_client.Decision(True))
-    recent.keep("a", now + 30, guardian_client.Decision(True))
-    recent.keep("b", now + 30, guardian_client.Decision(False))  # full: the expired one goes
-    assert set(recent.entries) == {"a", "b"}
-    recent.keep("c", now + 30, guardian_client.Decision(True))  # full of fresh ones: starts over
-    assert set(recent.entries) == {"c"}
-
-
 # --- reads built while Guardian answers (identity.permissions, CompanyScopedViewSet.reads_with_guardian) ---------
 # A read-only route sends the check, builds its answer, then reads Guardian's: whatever the view found, a denial
 # is 403 and a failure 503 (docs/behaviour.md §1.6: Guardian comes before the path id and the path object).
