@@ -89,6 +89,12 @@ def pending_update(target: models.Model, before: Mapping) -> AuditEvent | None:
     )
 
 
+def pending(action: str, *, target: models.Model, changed_fields: Iterable[str] = ()) -> AuditEvent | None:
+    """The unsaved event `record` would write, for a writer that writes it with its change in one statement
+    (identity.services.save_fields `event=`)."""
+    return _event(action, target=target, changed_fields=changed_fields)
+
+
 def record_delete(target: models.Model) -> AuditEvent:
     """`<object_type>.delete` of `target`, recorded before the row goes."""
     return _recorded(record(f"{object_type_of(target)}.delete", target=target))

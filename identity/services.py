@@ -69,9 +69,16 @@ def save_fields(instance: models.Model, names, *, event=None) -> None:
     alias = router.db_for_write(model, instance=instance)
     connection = connections[alias]
     if event is not None and connection.vendor != "postgresql":
+        gone = None
         with transaction.atomic(using=alias, savepoint=False):
-            save_fields(instance, names)
-            audit.record_event(event)
+            try:
+                save_fields(instance, names)
+            except RowGone as missing:  # nothing written: the block ends cleanly, even inside a caller's one
+                gone = missing
+            else:
+                audit.record_event(event)
+        if gone is not None:
+            raise gone
         return
     fields = tuple(dict.fromkeys(model._meta.get_field(name) for name in names))
     params = [field.get_db_prep_save(field.pre_save(instance, False), connection) for field in fields]

@@ -76,15 +76,14 @@ def password_verify(*, email: str, password: str) -> User:
         _attempt_failed(user, claim, action="password.verify_failure")
         logger.info("Password verification failed for user %s", user.pk)
         raise Forbidden(INVALID_CREDENTIALS)
+    user.last_login_at = now
+    user.failed_login_count, user.locked_until = 0, None
+    # The success's write and its event in one statement on PostgreSQL (identity.services.save_fields).
+    event = audit.pending(
+        "password.verify_success", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user))
+    )
     try:
-        with transaction.atomic():
-            user.last_login_at = now
-            _login_attempt_succeeded(user, "last_login_at")
-            audit.record(
-                "password.verify_success",
-                target=user,
-                changed_fields=audit.changed_fields(before, audit.snapshot(user)),
-            )
+        _login_attempt_succeeded(user, "last_login_at", event=event)
     except RowGone:  # deleted while its password was checked: refused like an unknown email
         logger.info("Password verification refused: user %s deleted meanwhile", user.pk)
         raise Forbidden(INVALID_CREDENTIALS) from None
@@ -164,11 +163,11 @@ def _claim_sql(alias: str) -> str:
     )
 
 
-def _login_attempt_succeeded(user: User, *also: str) -> None:
+def _login_attempt_succeeded(user: User, *also: str, event=None) -> None:
     """The claimed attempt was right: the failures before it no longer count (and a lock it engaged goes); saves
-    the fields `also` names (already set on `user`) in the same UPDATE."""
+    the fields `also` names (already set on `user`) in the same UPDATE, with the audit `event` of the success."""
     user.failed_login_count, user.locked_until = 0, None
-    save_fields(user, ["failed_login_count", "locked_until", *also])
+    save_fields(user, ["failed_login_count", "locked_until", *also], event=event)
 
 
 def _attempt_failed(user: User, claim: AttemptClaim, *, action: str) -> None:
