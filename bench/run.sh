@@ -44,8 +44,7 @@ case "$GUARDIAN" in off | on | cached | compare) ;; *) echo "GUARDIAN is off, on
 BASELINE=${BASELINE:-}
 USERS=${BENCH_USERS:-1000}
 FLOOR_DIR=${FLOOR_DIR:-../shared/bench}
-# The default of config/gunicorn.conf.py: one worker per usable core, 2 to 8.
-export WEB_CONCURRENCY=${WEB_CONCURRENCY:-$(.venv/bin/python -c "import os; print(min(max(len(os.sched_getaffinity(0)), 2), 8))")}
+# WEB_CONCURRENCY, when set, goes to every gunicorn here; unset, config/gunicorn.conf.py's default applies to all.
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 [ -f "$FLOOR_DIR/floor_app.py" ] || { echo "no floor app at $FLOOR_DIR/floor_app.py (set FLOOR_DIR)" >&2; exit 1; }
 
@@ -98,6 +97,7 @@ if [ "$GUARDIAN" != off ]; then
 fi
 env "${service_env[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${PORT}" \
     --log-level warning config.wsgi &
+service_master=$!
 servers+=($!)
 if [ "$GUARDIAN" = compare ]; then
     env "${guardian_on[@]}" .venv/bin/gunicorn -c config/gunicorn.conf.py -b "127.0.0.1:${ON_PORT}" \
@@ -147,7 +147,9 @@ scenarios=(
     "PATCH /users/{id}|315|/users/${admin_id} -s bench/patch.lua"
     "POST /verify_password|16|/verify_password -s $work/verify.lua"
 )
-echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r); ${WEB_CONCURRENCY} workers, ${GUNICORN_THREADS:-1} thread(s);" \
+# The service's worker count as gunicorn started it (its master's children).
+workers=$(pgrep -c -P "$service_master" || true)
+echo "# $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(uname -r); ${workers} workers, ${GUNICORN_THREADS:-1} thread(s);" \
      "${USERS} users; wrk -t2 -c16 -d${DURATION}s; floor: ${FLOOR:-bare}; Guardian: ${GUARDIAN}" \
      "$([ "$GUARDIAN" = off ] || echo "(${STUB_KIND} stub :${STUB_PORT}, cache ${BENCH_CACHE_URL:-local memory})")"
 guardian_header=()
