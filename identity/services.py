@@ -86,7 +86,7 @@ def save_fields(instance: models.Model, names, *, event=None) -> None:
     params.append(pk)
     table = model._meta.db_table
     through = table in rowcache.NOTIFIED_TABLES and rowcache.usable(alias)
-    returning = tenancy.cached_row_columns(model, alias) if through else None
+    returning = tenancy.row_columns(model, alias) if through else None
     sql = _update_statement(
         table, model._meta.pk.column, tuple(f.column for f in fields), alias, returning, event is not None
     )

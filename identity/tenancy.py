@@ -85,14 +85,15 @@ class TenantQuerySet(CompanyScopedQuerySet):
     company_field = "id"
 
 
-def cached_row_columns(model, alias: str) -> str:
-    """The SELECT list of a row as the row cache keeps it (every concrete column, in order): what a write returns
-    to keep its row there (identity.services.save_fields)."""
+def row_columns(model, alias: str) -> str:
+    """The SELECT list of a whole row (every concrete column, in order): what `get_in_company` reads and the row
+    cache keeps, what a write returns to keep its row there (identity.services.save_fields), what a raw query of
+    the model's instances selects (users.selectors.user_by_email)."""
     return _scoped_pk_query(model, "id", False, alias).columns
 
 
 def cached_row(model, alias: str, row: tuple) -> tuple:
-    """A row of `cached_row_columns` as the row cache keeps it (the database converters applied)."""
+    """A row of `row_columns` as the row cache keeps it (the database converters applied)."""
     return _converted(_scoped_pk_query(model, "id", False, alias), row, connections[alias])
 
 

@@ -7,6 +7,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from companies.models import Company
+from identity import tenancy
 from identity.uniqueness import taken
 from org import selectors as org_selectors
 from users.models import User
@@ -47,9 +48,11 @@ def user_by_email(email: str) -> User | None:
 def _by_email_sql(alias: str) -> str:
     quote = connections[alias].ops.quote_name
     meta = User._meta
-    columns = ", ".join(quote(field.column) for field in meta.concrete_fields)
     email = quote(meta.get_field("email").column)
-    return f"SELECT {columns} FROM {quote(meta.db_table)} WHERE LOWER({email}) = LOWER(%s) LIMIT 1"
+    return (
+        f"SELECT {tenancy.row_columns(User, alias)} FROM {quote(meta.db_table)} "
+        f"WHERE LOWER({email}) = LOWER(%s) LIMIT 1"
+    )
 
 
 def identity_initialized() -> bool:

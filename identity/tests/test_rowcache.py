@@ -232,7 +232,7 @@ def _columns_of(user) -> tuple:
     from identity import tenancy
 
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {tenancy.cached_row_columns(User, 'default')} FROM users_user WHERE id = %s", [user.pk])
+        cursor.execute(f"SELECT {tenancy.row_columns(User, 'default')} FROM users_user WHERE id = %s", [user.pk])
         return cursor.fetchone()
 
 
