@@ -77,13 +77,8 @@ def password_verify(*, email: str, password: str) -> User:
         logger.info("Password verification failed for user %s", user.pk)
         raise Forbidden(INVALID_CREDENTIALS)
     user.last_login_at = now
-    user.failed_login_count, user.locked_until = 0, None
-    # The success's write and its event in one statement on PostgreSQL (identity.services.save_fields).
-    event = audit.pending(
-        "password.verify_success", target=user, changed_fields=audit.changed_fields(before, audit.snapshot(user))
-    )
     try:
-        _login_attempt_succeeded(user, "last_login_at", event=event)
+        _login_attempt_succeeded(user, "last_login_at", action="password.verify_success", before=before)
     except RowGone:  # deleted while its password was checked: refused like an unknown email
         logger.info("Password verification refused: user %s deleted meanwhile", user.pk)
         raise Forbidden(INVALID_CREDENTIALS) from None
@@ -163,10 +158,16 @@ def _claim_sql(alias: str) -> str:
     )
 
 
-def _login_attempt_succeeded(user: User, *also: str, event=None) -> None:
+def _login_attempt_succeeded(user: User, *also: str, action: str | None = None, before=None) -> None:
     """The claimed attempt was right: the failures before it no longer count (and a lock it engaged goes); saves
-    the fields `also` names (already set on `user`) in the same UPDATE, with the audit `event` of the success."""
+    the fields `also` names (already set on `user`) in the same UPDATE. With `action`, the success's audit event
+    of the fields changed since `before` (the user's `audit.snapshot`) goes with it — one statement on PostgreSQL
+    (identity.services.save_fields)."""
     user.failed_login_count, user.locked_until = 0, None
+    event = None
+    if action is not None:
+        changed = audit.changed_fields(before, audit.snapshot(user))
+        event = audit.pending(action, target=user, changed_fields=changed)
     save_fields(user, ["failed_login_count", "locked_until", *also], event=event)
 
 
