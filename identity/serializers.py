@@ -1,6 +1,7 @@
 """Serializer bases: strict input (unknown and read-only fields rejected, the caller's own `company_id`
 tolerated, `""` null for nullable fields) and one statement of each output shape (`keys`)."""
 
+import copy
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC
@@ -8,10 +9,12 @@ from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import cached_property
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from identity.exceptions import ValidationFailed
 from identity.phone import validate_phone
@@ -24,28 +27,137 @@ def unknown_fields(data, known) -> dict:
     return {name: [UNKNOWN_FIELD] for name in data if name not in known}
 
 
+class _InputPlan:
+    """What a StrictModelSerializer class takes as input, read once from its fields' prototypes."""
+
+    __slots__ = ("prototypes", "writable", "nullable", "uuids")
+
+    def __init__(self, prototypes: dict[str, serializers.Field]):
+        self.prototypes = prototypes
+        self.writable = tuple(name for name, field in prototypes.items() if not field.read_only)
+        self.nullable = frozenset(name for name in self.writable if prototypes[name].allow_null)
+        self.uuids = tuple(name for name, field in prototypes.items() if isinstance(field, serializers.UUIDField))
+
+
+class LazyBindingDict(BindingDict):
+    """A serializer's fields in their declared order, each a copy of its class's prototype bound on first use: a
+    PATCH that names two fields binds those two (and a representation, built from `keys`, none)."""
+
+    def __init__(self, serializer, prototypes: dict[str, serializers.Field]):
+        super().__init__(serializer)
+        self.prototypes = prototypes  # the class's, shared: replaced by a copy before any change (__setitem__)
+        self._own = False
+
+    def __getitem__(self, key):
+        field = self.fields.get(key)
+        if field is None:
+            field = copy.copy(self.prototypes[key])
+            super().__setitem__(key, field)
+        return field
+
+    def __setitem__(self, key, field):
+        self._detach()
+        self.prototypes[key] = field
+        super().__setitem__(key, field)
+
+    def __delitem__(self, key):
+        self._detach()
+        del self.prototypes[key]
+        self.fields.pop(key, None)
+
+    def __iter__(self):
+        return iter(self.prototypes)
+
+    def __len__(self):
+        return len(self.prototypes)
+
+    def __contains__(self, key):
+        return key in self.prototypes
+
+    def __repr__(self):
+        return repr(dict(self.items()))
+
+    def _detach(self) -> None:
+        if not self._own:
+            self.prototypes, self._own = dict(self.prototypes), True
+
+
 class StrictModelSerializer(serializers.ModelSerializer):
-    """A ModelSerializer whose input may name only writable fields (plus the caller's own `company_id`)."""
+    """A ModelSerializer whose input may name only writable fields (plus the caller's own `company_id`).
+
+    ModelSerializer builds every field from the model's metadata for each serializer, and its validators (unique
+    together, unique for date) from the model's constraints, which is most of the cost of validating a body. Both
+    depend on the class only: they are built once per class (`_plan`, `get_validators`), and each serializer binds
+    copies of the fields it uses (`LazyBindingDict`). A shallow copy suffices: a field is never changed once built
+    (binding sets attributes of the copy; nothing here or in DRF edits a field's validators or choices afterwards).
+    A partial update runs the fields its body names; DRF would run every writable field only to skip the absent ones.
+    """
+
+    @classmethod
+    def _plan(cls, serializer) -> _InputPlan:
+        plan = cls.__dict__.get("_input_plan")
+        if plan is None:
+            plan = _InputPlan(serializers.ModelSerializer.get_fields(serializer))
+            cls._input_plan = plan
+        return plan
+
+    @cached_property
+    def fields(self):
+        return LazyBindingDict(self, self._plan(self).prototypes)
+
+    def get_validators(self):
+        cls = type(self)
+        validators = cls.__dict__.get("_model_validators")
+        if validators is None:
+            # From a serializer that is neither partial nor validating: every writable field counts.
+            validators = tuple(serializers.ModelSerializer.get_validators(cls()))
+            cls._model_validators = validators
+        return list(validators)
+
+    def run_validators(self, value):
+        # Without validators there is nothing to run: DRF would still bind every field for the read-only defaults.
+        if self.validators:
+            super().run_validators(value)
+
+    @property
+    def _writable_fields(self):
+        named = self.__dict__.get("_named")
+        if named is None:
+            yield from super()._writable_fields
+            return
+        fields = self.fields
+        for name in self._plan(self).writable:
+            if name in named:
+                yield fields[name]
 
     def to_internal_value(self, data):
-        if isinstance(data, Mapping):
-            writable = {name for name, field in self.fields.items() if not field.read_only}
-            errors = unknown_fields(data, writable | {"company_id"})
-            if "company_id" in data and "company_id" not in writable:
-                request = self.context.get("request")
-                caller = str(getattr(request, "company_id", "")) if request is not None else ""
-                if str(data.get("company_id") or "").strip().lower() != caller.lower():
-                    errors["company_id"] = ["company_id must be the caller's company."]
-            errors.update(self._non_text_ids(data))
-            if errors:
-                raise serializers.ValidationError(errors)
-            data = self._blanks_as_null(data)
-        return super().to_internal_value(data)
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)
+        plan = self._plan(self)
+        errors = unknown_fields(data, {*plan.writable, "company_id"})
+        if "company_id" in data and "company_id" not in plan.writable:
+            request = self.context.get("request")
+            caller = str(getattr(request, "company_id", "")) if request is not None else ""
+            if str(data.get("company_id") or "").strip().lower() != caller.lower():
+                errors["company_id"] = ["company_id must be the caller's company."]
+        errors.update(self._non_text_ids(data, plan))
+        if errors:
+            raise serializers.ValidationError(errors)
+        data = self._blanks_as_null(data, plan)
+        if not self.partial or html.is_html_input(data):
+            return super().to_internal_value(data)
+        # A field the body does not name is skipped by a partial update: only the named ones are run (a form's
+        # fields may be named otherwise, `tags[0]`, so forms take DRF's way).
+        self._named = data
+        try:
+            return super().to_internal_value(data)
+        finally:
+            del self._named
 
-    def _blanks_as_null(self, data):
+    def _blanks_as_null(self, data, plan: _InputPlan):
         """`""` for a nullable field is null, in JSON and multipart alike (web forms send an empty input as `""`);
         a field that is not nullable still rejects it (docs/behaviour.md §1.2)."""
-        nullable = {name for name, field in self.fields.items() if field.allow_null and not field.read_only}
+        nullable = plan.nullable
         if html.is_html_input(data):
             # A shallow copy that keeps the multipart shape (several values per key, file parts untouched).
             return MultiValueDict(
@@ -56,16 +168,13 @@ class StrictModelSerializer(serializers.ModelSerializer):
             )
         return {key: None if key in nullable and value == "" else value for key, value in data.items()}
 
-    def _non_text_ids(self, data) -> dict:
+    def _non_text_ids(self, data, plan: _InputPlan) -> dict:
         """UUID fields take text (or, from the admin's forms, a UUID) only: DRF reads an integer (and so
         `false`/`true`) as a UUID (`UUID(int=0)`)."""
         return {
             name: [serializers.UUIDField.default_error_messages["invalid"].format(value=data[name])]
-            for name, field in self.fields.items()
-            if isinstance(field, serializers.UUIDField)
-            and name in data
-            and data[name] is not None
-            and not isinstance(data[name], str | uuid.UUID)
+            for name in plan.uuids
+            if name in data and data[name] is not None and not isinstance(data[name], str | uuid.UUID)
         }
 
 

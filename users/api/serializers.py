@@ -1,9 +1,7 @@
 """User request/response shapes: users, the credential actions' bodies, roles in Guardian, and a tenant bootstrap
 (`POST /init-db`, `init_identity`)."""
 
-import copy
 from collections.abc import Mapping
-from typing import Any, ClassVar
 
 from rest_framework import serializers
 from rest_framework.utils import html
@@ -59,7 +57,6 @@ class UserSerializer(KeyedSerializerMixin, StrictModelSerializer):
     company_id = serializers.UUIDField(read_only=True)
 
     keys = USER_KEYS
-    _field_prototypes: ClassVar[dict[str, Any]]
 
     class Meta:
         model = User
@@ -74,18 +71,6 @@ class UserSerializer(KeyedSerializerMixin, StrictModelSerializer):
             "created_at",
             "updated_at",
         ]
-
-    def get_fields(self):
-        # ModelSerializer builds every field from the model's metadata for each serializer, which is most of the
-        # cost of validating a body (docs/behaviour.md §6.6 has 18 keys). The fields depend on the class only, so
-        # they are built once per class and each serializer binds copies of them. A shallow copy suffices: a
-        # field is never changed once built (binding sets attributes of the copy; nothing here or in DRF edits
-        # a field's validators or choices afterwards).
-        prototypes = type(self).__dict__.get("_field_prototypes")
-        if prototypes is None:
-            prototypes = super().get_fields()
-            type(self)._field_prototypes = prototypes
-        return {name: copy.copy(field) for name, field in prototypes.items()}
 
     def validate(self, attrs):
         # Required on create only (absent on PUT/PATCH = unchanged). Checked here rather than by toggling the
