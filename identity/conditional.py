@@ -60,7 +60,7 @@ def if_match_tags(request) -> frozenset | None:
     precondition gets 412 rather than an unchecked write. A weak tag (`W/"…"`) never matches either: `If-Match`
     compares strongly (RFC 9110 §13.1.1).
     """
-    header = request.headers.get("If-Match", "").strip()
+    header = request.META.get("HTTP_IF_MATCH", "").strip()
     if not header:
         return None
     tags = parse_etags(header)

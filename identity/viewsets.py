@@ -25,6 +25,7 @@ from identity import conditional, counters
 from identity.exceptions import NotFound
 from identity.filters import CollectionFilterBackend
 from identity.permissions import settle_check
+from identity.serializers import KeyedSerializerMixin
 from identity.tenancy import caller_company_id, parse_path_id
 
 _SEALED = ("get_queryset", "scope_queryset", "get_object", "initial")
@@ -192,11 +193,14 @@ class CrudViewSet(
     schema = conditional.ConditionalAutoSchema()
     reads_with_guardian = frozenset({"list", "retrieve"})
 
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.representation(self.get_object()))
+
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         instance = self.create_instance(serializer.validated_data)
-        return Response(self.get_serializer(instance).data, status=status.HTTP_201_CREATED)
+        return Response(self.representation(instance), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -204,7 +208,7 @@ class CrudViewSet(
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             instance = self.update_instance(instance, serializer.validated_data)
-        return Response(self.get_serializer(instance).data)
+        return Response(self.representation(instance))
 
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
@@ -214,6 +218,19 @@ class CrudViewSet(
         with self.object_to_write() as instance:
             self.destroy_instance(instance)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def representation(self, instance) -> dict:
+        """`self.get_serializer(instance).data`, without building a serializer (and its field objects) when the
+        class's own shape is the whole answer: a KeyedSerializerMixin whose representation nothing overrides,
+        asked for no `expand`."""
+        serializer_class = self.get_serializer_class()
+        if (
+            not self.expand
+            and issubclass(serializer_class, KeyedSerializerMixin)
+            and serializer_class.to_representation is KeyedSerializerMixin.to_representation
+        ):
+            return serializer_class.represent(instance)
+        return self.get_serializer(instance).data
 
     # --- conditional requests (docs/behaviour.md §1.5) ------------------------------------------
     @contextmanager
