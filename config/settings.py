@@ -165,7 +165,12 @@ if DATABASE_URL:
         _options.update(
             {
                 "pool": {
-                    "min_size": 1,
+                    # Connections are opened as requests need them and kept while they are used (closed after ten
+                    # idle minutes). With a minimum of one, the process's first request waited for the pool's first
+                    # connection, and the pool, seeing a client wait, opened a second one: the two were then taken
+                    # in turn for ever (the pool hands out the one returned longest ago), each request on another
+                    # PostgreSQL backend than the one before. One worker thread uses one connection, always the same.
+                    "min_size": 0,
                     "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=8),
                     # How long a request waits for a free or new connection; at most the connect timeout, so that
                     # an unreachable server answers 503 within DATABASE_CONNECT_TIMEOUT + 1 s.
