@@ -22,7 +22,7 @@ class Argon2idPasswordHasher(Argon2PasswordHasher):
     """Argon2id with 19 MiB, two passes and one lane (OWASP's password storage parameters).
 
     Django's defaults (100 MiB, eight lanes) cost about 200 ms of CPU per hash spread over eight threads, which
-    on a two-core host queues every other request behind a login; these cost one core about 20 ms. The algorithm
+    on a two-core host queues every other request behind a login; these cost one core about 10 ms. The algorithm
     name stays `argon2`, so every stored Argon2 hash verifies here and one made with other parameters is re-hashed
     at the next successful login (`must_update`).
 
