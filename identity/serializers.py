@@ -30,11 +30,12 @@ def unknown_fields(data, known) -> dict:
 class _InputPlan:
     """What a StrictModelSerializer class takes as input, read once from its fields' prototypes."""
 
-    __slots__ = ("prototypes", "writable", "nullable", "uuids")
+    __slots__ = ("prototypes", "writable", "accepted", "nullable", "uuids")
 
     def __init__(self, prototypes: dict[str, serializers.Field]):
         self.prototypes = prototypes
         self.writable = tuple(name for name, field in prototypes.items() if not field.read_only)
+        self.accepted = frozenset({*self.writable, "company_id"})  # the caller's own company_id is tolerated
         self.nullable = frozenset(name for name in self.writable if prototypes[name].allow_null)
         self.uuids = tuple(name for name, field in prototypes.items() if isinstance(field, serializers.UUIDField))
 
@@ -97,7 +98,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
     def _plan(cls, serializer) -> _InputPlan:
         plan = cls.__dict__.get("_input_plan")
         if plan is None:
-            plan = _InputPlan(serializers.ModelSerializer.get_fields(serializer))
+            plan = _InputPlan(serializer.get_fields())
             cls._input_plan = plan
         return plan
 
@@ -110,7 +111,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
         validators = cls.__dict__.get("_model_validators")
         if validators is None:
             # From a serializer that is neither partial nor validating: every writable field counts.
-            validators = tuple(serializers.ModelSerializer.get_validators(cls()))
+            validators = tuple(super(StrictModelSerializer, cls()).get_validators())
             cls._model_validators = validators
         return list(validators)
 
@@ -134,7 +135,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
         if not isinstance(data, Mapping):
             return super().to_internal_value(data)
         plan = self._plan(self)
-        errors = unknown_fields(data, {*plan.writable, "company_id"})
+        errors = unknown_fields(data, plan.accepted)
         if "company_id" in data and "company_id" not in plan.writable:
             request = self.context.get("request")
             caller = str(getattr(request, "company_id", "")) if request is not None else ""
