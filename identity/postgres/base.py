@@ -7,11 +7,18 @@ it (within `connect_timeout` when it does not answer) and, when it succeeds, end
 connections the outage broke and serves again.
 """
 
+import datetime
 import select
 
+import psycopg
 from django.db.backends.postgresql import base
 from psycopg import pq
 from psycopg_pool import ConnectionPool, PoolTimeout
+
+_TIMESTAMPTZ_OID = psycopg.adapters.types["timestamptz"].oid
+# psycopg's own loader of `timestamptz` text: the compiled one where psycopg has its C implementation (about 0.4 µs a
+# value against Django's 3.8, which parses in Python and then replaces the time zone).
+_TIMESTAMPTZ_LOADER = psycopg.adapters.get_loader(_TIMESTAMPTZ_OID, pq.Format.TEXT)
 
 
 def check_pooled_connection(conn) -> None:
@@ -40,6 +47,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if pool is not None and getattr(pool, "_check", None) is ConnectionPool.check_connection:
             pool._check = check_pooled_connection
         return pool
+
+    def create_cursor(self, name=None):
+        """Django's cursor, with psycopg's own `timestamptz` loader where it gives what Django's does.
+
+        Django loads `timestamptz` with a loader of its own that parses the text in Python and then sets the
+        connection's time zone on the result. psycopg's loader (compiled) gives the same value, an aware datetime in
+        `datetime.timezone.utc`, when the session's TimeZone is `UTC` (Django sets it so at connect time) and Django
+        wants UTC: those cursors take it. Server-side (named) cursors keep Django's loader."""
+        cursor = super().create_cursor(name)
+        if (
+            name is None
+            and self.timezone is datetime.UTC
+            and self.connection.info.parameter_status("TimeZone") == "UTC"
+        ):
+            cursor.adapters.register_loader(_TIMESTAMPTZ_OID, _TIMESTAMPTZ_LOADER)
+        return cursor
 
     def get_new_connection(self, conn_params):
         if self.pool is None:
