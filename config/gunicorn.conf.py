@@ -63,6 +63,10 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 limit_request_line = 0
 limit_request_field_size = 16384
 limit_request_fields = 100
+# Requests are parsed by gunicorn_h1c (a dependency: picohttpparser, compiled) instead of gunicorn's Python parser, with
+# the same limits and refusals; "auto" falls back to the Python parser where the extension is missing. Measured on
+# 2 cores (bench/run.sh with BASELINE, 2026-12-02): see the README's Performance section.
+http_parser = os.environ.get("GUNICORN_HTTP_PARSER") or "auto"
 
 # Metrics of every worker in one scrape (prometheus-client's multiprocess mode): the workers write their samples
 # to files in PROMETHEUS_MULTIPROC_DIR, which the master sets before any worker starts. A directory of our own is

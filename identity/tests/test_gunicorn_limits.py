@@ -45,3 +45,21 @@ def test_a_malformed_content_length_remains_the_servers_refusal(server):
         raw.sendall(b"POST /verify_password HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n")
         answer = raw.recv(4096)
     assert answer.startswith(b"HTTP/1.1 400")
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_server_parses_requests_with_the_compiled_parser(monkeypatch, tmp_path):
+    """config/gunicorn.conf.py leaves nothing that makes gunicorn fall back to its Python parser (the limits above
+    are checked through it)."""
+    import runpy
+
+    from gunicorn.config import Config
+    from gunicorn.http.message import _check_fast_parser
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # the file would otherwise make a directory
+    cfg = Config()
+    for name, value in runpy.run_path("config/gunicorn.conf.py").items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+    assert cfg.http_parser == "auto"
+    assert _check_fast_parser(cfg) is True
