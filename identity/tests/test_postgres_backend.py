@@ -121,7 +121,7 @@ def test_a_kept_connection_the_server_ended_is_dropped_before_the_next_request(p
 def test_a_connection_after_an_error_follows_djangos_rule(pooled):
     _request()
     connection.errors_occurred = True
-    request_finished.send(None)  # usable: Django's rule keeps it without the hold (CONN_MAX_AGE 0 hands it back)
+    request_finished.send(None)  # Django's rule: still usable, but past CONN_MAX_AGE (0), so handed back
     assert connection.connection is None
 
 
