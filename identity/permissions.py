@@ -52,7 +52,7 @@ class GuardianPermission(TokenRequired):
             return True
         resource, operation = access
         answer = guardian.begin_check(
-            token=request.auth, user_id=str(request.user.pk), resource_name=resource, operation=operation
+            token=request.auth, user_id=request.user.pk, resource_name=resource, operation=operation
         )
         reads_meanwhile = getattr(view, "reads_while_guardian_answers", None)
         if reads_meanwhile is not None and reads_meanwhile(request):

@@ -2,12 +2,14 @@
 roles, policies and permissions."""
 
 import hashlib
+import itertools
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from urllib.parse import quote
+from uuid import UUID
 
 from django.conf import settings
 from django.core.cache import cache
@@ -40,12 +42,12 @@ class Decision:
     reason: str | None = None
 
 
-def check_access(*, token: str, user_id: str, resource_name: str, operation: str) -> Decision:
+def check_access(*, token: str, user_id: str | UUID, resource_name: str, operation: str) -> Decision:
     """Asks Guardian whether the caller may do `operation` on `resource_name`; raises ServiceUnavailable."""
     return begin_check(token=token, user_id=user_id, resource_name=resource_name, operation=operation)()
 
 
-def begin_check(*, token: str, user_id: str, resource_name: str, operation: str) -> Callable[[], Decision]:
+def begin_check(*, token: str, user_id: str | UUID, resource_name: str, operation: str) -> Callable[[], Decision]:
     """Sends the check and returns what reads its answer: calling it gives the Decision or raises
     ServiceUnavailable (check_access calls it at once; a read-only view may build its answer first).
 
@@ -60,38 +62,42 @@ def begin_check(*, token: str, user_id: str, resource_name: str, operation: str)
     cache_seconds = settings.GUARDIAN_CACHE_SECONDS
     if cache_seconds <= 0:
         return _begin_ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    key = f"guardian:{digest}:{resource_name}:{operation}"
+    # The process's copy is found by the token itself (the shared key's digest is computed only when it is not
+    # there), and holds the reader of its decision ready.
+    mine = (token, resource_name, operation)
     now = time.time()
-    recent = _recent.get(key)
+    recent = _recent.get(mine)
     if recent is not None and now < recent[0]:
-        return partial(_known, recent[1])
+        return recent[1]
+    key = f"guardian:{hashlib.sha256(token.encode()).hexdigest()}:{resource_name}:{operation}"
     cached = cache.get(key)
     if isinstance(cached, tuple) and len(cached) == 3 and now < cached[2]:
-        decision = Decision(cached[0], cached[1])
-        _recent.keep(key, (min(cached[2], now + cache_seconds), decision))
-        return partial(_known, decision)
+        known = _known(Decision(cached[0], cached[1]))
+        _recent.keep(mine, (min(cached[2], now + cache_seconds), known))
+        return known
     answer = _begin_ask(token=token, user_id=user_id, resource_name=resource_name, operation=operation)
 
     def decide() -> Decision:
         decision = answer()
         expires = now + cache_seconds
         cache.set(key, (decision.granted, decision.reason, expires), cache_seconds)
-        _recent.keep(key, (expires, decision))
+        _recent.keep(mine, (expires, _known(decision)))
         return decision
 
     return decide
 
 
-def _known(decision: Decision) -> Decision:
-    return decision
+def _known(decision: Decision) -> Callable[[], Decision]:
+    """The reader of a decision already known: it gives `decision` (a C callable, no Python frame per call)."""
+    return itertools.repeat(decision).__next__
 
 
-# This process's copies of cached decisions: key → (expiry as time.time(), decision).
-_recent: BoundedMap[str, tuple[float, Decision]] = BoundedMap(10_000)
+# This process's copies of cached decisions: (token, resource name, operation) → (expiry as time.time(), the
+# decision's reader). The tokens are those the process already keeps with their claims (identity.authentication).
+_recent: BoundedMap[tuple[str, str, str], tuple[float, Callable[[], Decision]]] = BoundedMap(10_000)
 
 
-def _begin_ask(*, token: str, user_id: str, resource_name: str, operation: str) -> Callable[[], Decision]:
+def _begin_ask(*, token: str, user_id: str | UUID, resource_name: str, operation: str) -> Callable[[], Decision]:
     body = _check_body(str(user_id), resource_name, operation)
     return partial(_decision, _client.begin("POST", "/check-access", token=token, json=body))
 
