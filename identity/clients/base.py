@@ -18,7 +18,6 @@ import ssl
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode, urlsplit
@@ -226,14 +225,15 @@ class _Idle:
         self.lock = threading.Lock()
         self.links: dict[_Origin, list[_Link]] = {}
 
-    def take(self, origin: _Origin) -> _Link | None:
-        """An idle connection the server has not closed, or None."""
+    def take(self, origin: _Origin, *, check: bool = True) -> _Link | None:
+        """An idle connection, or None. With `check`, one the server has not closed; without, the caller finds out
+        by using it (and sends its call again on a new connection, `_send_direct`)."""
         while True:
             with self.lock:
                 idle = self.links.get(origin)
                 link = idle.pop() if idle else None
-            if link is None:
-                return None
+            if link is None or not check:
+                return link
             # Readable while idle means the server closed it (or sent what nobody asked for): not reusable.
             if not link.readable.poll(0):
                 return link
@@ -286,7 +286,13 @@ def _wait(sock: socket.socket, events: int, deadline: float) -> None:
 
 
 def _send_all(sock: socket.socket, data: bytes, deadline: float) -> None:
-    view = memoryview(data)
+    try:
+        sent = sock.send(data)  # the usual case: a request the socket's buffer takes whole, in one call
+    except (BlockingIOError, ssl.SSLWantWriteError, ssl.SSLWantReadError):
+        sent = 0  # the loop below sends it again, waiting as the error asks
+    if sent == len(data):
+        return
+    view = memoryview(data)[sent:]
     while view:
         try:
             view = view[sock.send(view) :]
@@ -316,11 +322,29 @@ def _message(method: str, origin: _Origin, target: str, token: str | None, body:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
 
 
+# Methods a client may send again when a kept-alive connection turns out closed before any answer (RFC 9110 §9.2):
+# the safe ones; a caller marks another call `repeatable` when sending it twice changes nothing (a Guardian check).
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _send_direct(
-    method: str, base_url: str, path: str, *, token: str | None, params, json_body, deadline: float
+    method: str,
+    base_url: str,
+    path: str,
+    *,
+    token: str | None,
+    params,
+    json_body,
+    deadline: float,
+    repeatable: bool = False,
 ) -> "_Sent":
     """Sends one call over a kept-alive socket; its answer is read by `_Sent.read`. Raises OSError or
-    http.client.HTTPException."""
+    http.client.HTTPException.
+
+    A repeatable call takes an idle connection without first asking the kernel whether the server closed it (a
+    system call per call): a connection found closed while sending, or closed before the answer's first byte
+    (`_Sent.read`), is replaced by a new one and the call sent once more. Any other call takes only a connection
+    that is still open."""
     origin = _origin(base_url)
     target = f"{origin.prefix}{path}"
     if params:
@@ -331,31 +355,59 @@ def _send_direct(
     else:
         body = json.dumps(json_body).encode()
     message = _message(method, origin, target, token, body)
-    link = _idle.take(origin) or _Link.of(_connect(origin, deadline))
+    repeatable = repeatable or method in _SAFE_METHODS
+    link = _idle.take(origin, check=not repeatable)
+    if link is not None:
+        try:
+            _send_all(link.sock, message, deadline)
+            return _Sent(origin, link, method, deadline, message if repeatable else None)
+        except BaseException as failure:
+            link.sock.close()
+            if not (repeatable and isinstance(failure, ConnectionError)):
+                raise
+    return _Sent(origin, _deliver(origin, message, deadline), method, deadline, None)
+
+
+def _deliver(origin: _Origin, message: bytes, deadline: float) -> _Link:
+    """`message` sent over a new connection."""
+    link = _Link.of(_connect(origin, deadline))
     try:
         _send_all(link.sock, message, deadline)
     except BaseException:
         link.sock.close()
         raise
-    return _Sent(origin, link, method, deadline)
+    return link
 
 
 class _Sent:
-    """A call sent over the direct transport, whose answer is still to be read."""
+    """A call sent over the direct transport, whose answer is still to be read; `again`: the message, when it was
+    sent over a kept-alive connection without checking it first (and is sent once more should that connection
+    turn out closed)."""
 
-    def __init__(self, origin: _Origin, link: _Link, method: str, deadline: float):
-        self.origin, self.link, self.method, self.deadline = origin, link, method, deadline
+    __slots__ = ("origin", "link", "method", "deadline", "again")
+
+    def __init__(self, origin: _Origin, link: _Link, method: str, deadline: float, again: bytes | None):
+        self.origin, self.link, self.method, self.deadline, self.again = origin, link, method, deadline, again
 
     def read(self) -> tuple[int, bytes, "_Headers"]:
         """(status, body, headers); the connection goes back to the idle ones unless the answer closes it."""
         sock = self.link.sock
         try:
-            answer = _Answer(sock, self.deadline)
-            key = (self.method, answer.first())
+            try:
+                first = _receive(sock, self.deadline)
+            except ConnectionError:  # closed, or reset, before the answer's first byte
+                if self.again is None:
+                    raise
+                sock.close()
+                self.link = _deliver(self.origin, self.again, self.deadline)
+                sock = self.link.sock
+                first = _receive(sock, self.deadline)
+            key = (self.method, first)
             read = _read_before.get(key)
             if read is None:
+                answer = _Answer(sock, self.deadline, first)
                 read = answer.read(self.method)
-                if answer.was_first_alone() and len(key[1]) <= MAX_KEPT_ANSWER:
+                if answer.was_first_alone() and len(first) <= MAX_KEPT_ANSWER:
                     _read_before.keep(key, read)
         except BaseException:
             sock.close()
@@ -376,6 +428,22 @@ MAX_KEPT_ANSWER = 4096  # bytes of an answer kept with what it reads as
 # grant: the same status line, headers and body, up to a Date header that changes once a second). Reading one again
 # costs a dictionary look-up instead of the parse (bench/README.md). Their headers are shared, not to be changed.
 _read_before: BoundedMap[tuple[str, bytes], tuple[int, bytes, "_Headers", bool]] = BoundedMap(64)
+
+
+def _receive(sock: socket.socket, deadline: float) -> bytes:
+    """What has arrived on `sock` (a read made whatever the deadline; waiting for a first byte ends at it).
+    Raises RemoteDisconnected when the service has closed the connection."""
+    while True:
+        try:
+            chunk = sock.recv(65536)
+            break
+        except (BlockingIOError, ssl.SSLWantReadError):
+            _wait(sock, select.POLLIN, deadline)
+        except ssl.SSLWantWriteError:  # TLS may need to write before it can read
+            _wait(sock, select.POLLOUT, deadline)
+    if not chunk:
+        raise http.client.RemoteDisconnected("the service closed the connection before its answer ended")
+    return chunk
 
 
 class _Headers(dict):
@@ -401,46 +469,33 @@ class _Answer:
     of its client side; this reads what a JSON service answers, and raises http.client.HTTPException (or OSError)
     for anything else.
 
-    The first read takes what has arrived whatever the deadline: past it (an answer read after the caller's own
-    work, `ServiceClient.begin`, that outlasted the call's timeout) a complete answer is still the answer. Every
-    later read, and every wait, is within the deadline, so that an answer still trickling in fails at it."""
+    It begins with the first read's bytes (`_receive`, which takes what has arrived whatever the deadline: past it
+    — an answer read after the caller's own work, `ServiceClient.begin`, that outlasted the call's timeout — a
+    complete answer is still the answer). Every later read, and every wait, is within the deadline, so that an
+    answer still trickling in fails at it."""
 
-    def __init__(self, sock: socket.socket, deadline: float):
+    __slots__ = ("_sock", "_deadline", "_buffer", "_closed", "_reads")
+
+    def __init__(self, sock: socket.socket, deadline: float, first: bytes):
         self._sock = sock
         self._deadline = deadline
-        self._buffer = bytearray()
+        self._buffer = bytearray(first)
         self._closed = False
-        self._reads = 0
-        self._first = b""
-
-    def first(self) -> bytes:
-        """The bytes of the first read (made here when none was): the answer, or how it begins."""
-        if not self._reads:
-            self._fill()
-        return self._first
+        self._reads = 1
 
     def was_first_alone(self) -> bool:
         """Whether the answer read was the first read's bytes exactly: no later read, nothing left over."""
         return self._reads == 1 and not self._buffer and not self._closed
 
     def _fill(self) -> None:
-        sock, deadline = self._sock, self._deadline
-        if self._reads and time.monotonic() >= deadline:
+        if time.monotonic() >= self._deadline:
             raise TimeoutError("deadline of the call exceeded")
         self._reads += 1
-        while True:
-            try:
-                chunk = sock.recv(65536)
-                break
-            except (BlockingIOError, ssl.SSLWantReadError):
-                _wait(sock, select.POLLIN, deadline)
-            except ssl.SSLWantWriteError:  # TLS may need to write before it can read
-                _wait(sock, select.POLLOUT, deadline)
-        if not chunk:
+        try:
+            chunk = _receive(self._sock, self._deadline)
+        except http.client.RemoteDisconnected:
             self._closed = True
-            raise http.client.RemoteDisconnected("the service closed the connection before its answer ended")
-        if self._reads == 1:
-            self._first = chunk
+            raise
         self._buffer += chunk
 
     def _line(self, limit: int = MAX_HEAD) -> bytes:
@@ -526,15 +581,14 @@ class _Answer:
 
 
 # --- the client --------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):  # a tuple: made for every call, in C
     """A complete answer below 500 that was not a refusal."""
 
     service: str
     what: str
     status: int
     content: bytes
-    headers: Mapping[str, str] = field(repr=False)
+    headers: Mapping[str, str]
 
     def json(self):
         """The body as JSON; ServiceUnavailable when it is not JSON."""
@@ -596,14 +650,15 @@ class ServiceClient:
         ServiceRefused (401/403)."""
         return self.begin(method, path, token=token, **kwargs).reply()
 
-    def begin(self, method: str, path: str, *, token: str | None, **kwargs) -> "Call":
+    def begin(self, method: str, path: str, *, token: str | None, repeatable: bool = False, **kwargs) -> "Call":
         """Sends the call and returns it without waiting for its answer when the direct transport carries it (the
         caller does other work meanwhile, then asks `Call.reply()`); through `requests` the whole call is made
-        here. Nothing raises here: a failure to send is raised by `reply()`, as a failure to answer is."""
+        here. Nothing raises here: a failure to send is raised by `reply()`, as a failure to answer is.
+        `repeatable`: sending the call twice changes nothing, as for GET (see `_send_direct`)."""
         timeout = float(getattr(settings, self.timeout_setting))
         call = Call(self, _what(method, path), time.monotonic(), timeout)
         base_url = getattr(settings, self.url_setting)
-        if self.direct and kwargs.keys() <= {"params", "json"}:
+        if self.direct and kwargs.keys() <= _DIRECT_ARGUMENTS:
             try:
                 call.sent = _send_direct(
                     method,
@@ -613,6 +668,7 @@ class ServiceClient:
                     params=kwargs.get("params"),
                     json_body=kwargs.get("json"),
                     deadline=call.deadline,
+                    repeatable=repeatable,
                 )
             except (OSError, http.client.HTTPException) as exc:
                 call.failure = exc
@@ -638,6 +694,9 @@ class ServiceClient:
         return unavailable(self.service, f"{reply.what} answered unexpected status {reply.status}")
 
 
+_DIRECT_ARGUMENTS = frozenset({"params", "json"})  # what a call over the direct transport may carry
+
+
 @lru_cache(maxsize=256)
 def _what(method: str, path: str) -> str:
     """The call's route without ids, as logs and errors name it: `POST /check-access`, `GET /roles`."""
@@ -646,6 +705,8 @@ def _what(method: str, path: str) -> str:
 
 class Call:
     """One call of a ServiceClient: sent by `begin`, its answer read (within the same deadline) by `reply`."""
+
+    __slots__ = ("client", "what", "started", "deadline", "sent", "answer", "failure")
 
     def __init__(self, client: ServiceClient, what: str, started: float, timeout: float):
         self.client, self.what, self.started = client, what, started  # what: the route, without ids

@@ -98,14 +98,16 @@ _recent: BoundedMap[tuple[str, str, str], tuple[float, Callable[[], Decision]]] 
 
 
 def _begin_ask(*, token: str, user_id: str | UUID, resource_name: str, operation: str) -> Callable[[], Decision]:
-    body = _check_body(str(user_id), resource_name, operation)
-    return partial(_decision, _client.begin("POST", "/check-access", token=token, json=body))
+    body = _check_body(user_id, resource_name, operation)
+    # A check asks and changes nothing: sent again should its kept-alive connection turn out closed.
+    return partial(_decision, _client.begin("POST", "/check-access", token=token, json=body, repeatable=True))
 
 
 @lru_cache(maxsize=4096)
-def _check_body(user_id: str, resource_name: str, operation: str) -> JSONText:
-    """The body of a check (docs/behaviour.md §3.1); a caller asks the same few checks again and again."""
-    body = {"user_id": user_id, "service": "identity", "resource_name": resource_name, "operation": operation}
+def _check_body(user_id: str | UUID, resource_name: str, operation: str) -> JSONText:
+    """The body of a check (docs/behaviour.md §3.1); a caller asks the same few checks again and again (by the
+    caller's id as it comes, so that a UUID is made text only once)."""
+    body = {"user_id": str(user_id), "service": "identity", "resource_name": resource_name, "operation": operation}
     return JSONText(json.dumps(body).encode())
 
 

@@ -251,6 +251,121 @@ def test_direct_opens_a_new_connection_when_the_server_closed_the_idle_one(setti
         listener.close()
 
 
+class _ClosesAfterReading:
+    """A server that answers the first request of its first connection kept alive, then reads the next request on
+    it and closes without answering (as a server does that restarts, or times out the connection just as a request
+    arrives); every later connection is answered. `requests`: the request lines it read, per connection."""
+
+    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(5)
+        self.requests: list[list[bytes]] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def _read(self, connection) -> bytes:
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = connection.recv(65536)
+            if not chunk:
+                return b""
+            request += chunk
+        return request.split(b"\r\n", 1)[0]
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            seen: list[bytes] = []
+            self.requests.append(seen)
+            with connection:
+                first = len(self.requests) == 1
+                while line := self._read(connection):
+                    seen.append(line)
+                    if first and len(seen) == 2:
+                        break  # read, not answered: closed
+                    connection.sendall(self.ANSWER)
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.fixture
+def closes_after_reading(settings):
+    server = _ClosesAfterReading()
+    settings.GUARDIAN_SERVICE_URL = server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    yield server
+    server.close()
+
+
+def _guardian_direct() -> ServiceClient:
+    return ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "repeatable"), [("GET", False), ("POST", True)], ids=["a GET", "a POST marked repeatable"]
+)
+def test_direct_sends_a_repeatable_call_again_when_its_kept_alive_connection_closes(
+    closes_after_reading, method, repeatable
+):
+    """The connection closes before any answer to the second call: the call is sent once more on a new one."""
+    client = _guardian_direct()
+    assert client.request(method, "/first", token="tok", json={}, repeatable=repeatable).status == 200
+    assert client.request(method, "/second", token="tok", json={}, repeatable=repeatable).status == 200
+    second = f"{method} /second HTTP/1.1".encode()
+    assert closes_after_reading.requests == [[f"{method} /first HTTP/1.1".encode(), second], [second]]
+
+
+def test_direct_never_sends_a_call_that_is_not_repeatable_twice(closes_after_reading):
+    """A POST that may change something, whose connection closes before its answer, fails: it may have been done."""
+    client = _guardian_direct()
+    assert client.request("POST", "/first", token="tok", json={}).status == 200
+    with pytest.raises(ServiceUnavailable):
+        client.request("POST", "/second", token="tok", json={})
+    assert closes_after_reading.requests == [[b"POST /first HTTP/1.1", b"POST /second HTTP/1.1"]]
+
+
+def test_direct_does_not_send_again_over_a_new_connection(settings):
+    """Only a kept-alive connection is replaced: a call whose own new connection closes before its answer fails."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+    seen = []
+
+    def serve():  # every connection: the request read, then closed unanswered
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                request = b""
+                while b"\r\n\r\n" not in request and (chunk := connection.recv(65536)):
+                    request += chunk
+                seen.append(request.split(b"\r\n", 1)[0])
+
+    threading.Thread(target=serve, daemon=True).start()
+    settings.GUARDIAN_SERVICE_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    try:
+        with pytest.raises(ServiceUnavailable):
+            _guardian_direct().request("GET", "/fresh", token="tok")
+        time.sleep(0.2)  # a second connection, had one been made, is read by now
+        assert seen == [b"GET /fresh HTTP/1.1"]
+    finally:
+        listener.close()
+
+
 def test_direct_threads_share_the_kept_alive_connections(direct, echo):
     """Concurrent calls each get a connection of their own; afterwards they are reused, not multiplied."""
     barrier = threading.Barrier(4)
