@@ -359,18 +359,19 @@ def _send_direct(
     link = _idle.take(origin, check=not repeatable)
     if link is not None:
         try:
-            _send_all(link.sock, message, deadline)
-            return _Sent(origin, link, method, deadline, message if repeatable else None)
-        except BaseException as failure:
-            link.sock.close()
-            if not (repeatable and isinstance(failure, ConnectionError)):
+            return _Sent(
+                origin, _deliver(origin, message, deadline, link), method, deadline, message if repeatable else None
+            )
+        except ConnectionError:  # the kept-alive connection was closed: a new one below, for a repeatable call
+            if not repeatable:
                 raise
     return _Sent(origin, _deliver(origin, message, deadline), method, deadline, None)
 
 
-def _deliver(origin: _Origin, message: bytes, deadline: float) -> _Link:
-    """`message` sent over a new connection."""
-    link = _Link.of(_connect(origin, deadline))
+def _deliver(origin: _Origin, message: bytes, deadline: float, link: _Link | None = None) -> _Link:
+    """`message` sent over `link`, or a new connection; the connection is closed when sending fails."""
+    if link is None:
+        link = _Link.of(_connect(origin, deadline))
     try:
         _send_all(link.sock, message, deadline)
     except BaseException:
@@ -590,6 +591,9 @@ class Reply(NamedTuple):  # a tuple: made for every call, in C
     content: bytes
     headers: Mapping[str, str]
 
+    def __repr__(self) -> str:  # without the headers
+        return f"Reply(service={self.service!r}, what={self.what!r}, status={self.status}, content={self.content!r})"
+
     def json(self):
         """The body as JSON; ServiceUnavailable when it is not JSON."""
         try:
@@ -632,6 +636,9 @@ def unavailable(service: str, detail: str) -> ServiceUnavailable:
     """A ServiceUnavailable, logged as a warning (the log says what failed; the caller is told only 503)."""
     logger.warning("%s %s", service.capitalize(), detail)
     return ServiceUnavailable(service, detail)
+
+
+_DIRECT_ARGUMENTS = frozenset({"params", "json"})  # what a call over the direct transport may carry
 
 
 class ServiceClient:
@@ -692,9 +699,6 @@ class ServiceClient:
     def unexpected(self, reply: Reply) -> ServiceUnavailable:
         """The error for a status the call does not expect."""
         return unavailable(self.service, f"{reply.what} answered unexpected status {reply.status}")
-
-
-_DIRECT_ARGUMENTS = frozenset({"params", "json"})  # what a call over the direct transport may carry
 
 
 @lru_cache(maxsize=256)

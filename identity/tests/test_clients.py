@@ -64,13 +64,18 @@ def client(echo, settings, request):
     )
 
 
+def _guardian_direct() -> ServiceClient:
+    """The Guardian client over the direct transport, at the URL and timeout the test's settings give."""
+    return ServiceClient(
+        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
+    )
+
+
 @pytest.fixture
 def direct(echo, settings):
     settings.GUARDIAN_SERVICE_URL = echo.url
     settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    return ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    return _guardian_direct()
 
 
 def test_an_answer_arrives_whole_with_the_callers_cookie(client, echo):
@@ -239,129 +244,12 @@ def test_direct_opens_a_new_connection_when_the_server_closed_the_idle_one(setti
     server.start()
     settings.GUARDIAN_SERVICE_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
     settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    client = ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    client = _guardian_direct()
     try:
         assert client.request("GET", "/first", token="tok").status == 200
         assert closed.wait(5)
         assert client.request("GET", "/second", token="tok").status == 200
         assert len(set(peers)) == 2
-    finally:
-        listener.close()
-
-
-class _ClosesAfterReading:
-    """A server that answers the first request of its first connection kept alive, then reads the next request on
-    it and closes without answering (as a server does that restarts, or times out the connection just as a request
-    arrives); every later connection is answered. `requests`: the request lines it read, per connection."""
-
-    ANSWER = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"
-
-    def __init__(self):
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(5)
-        self.requests: list[list[bytes]] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-
-    def _read(self, connection) -> bytes:
-        request = b""
-        while b"\r\n\r\n" not in request:
-            chunk = connection.recv(65536)
-            if not chunk:
-                return b""
-            request += chunk
-        return request.split(b"\r\n", 1)[0]
-
-    def _serve(self):
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            seen: list[bytes] = []
-            self.requests.append(seen)
-            with connection:
-                first = len(self.requests) == 1
-                while line := self._read(connection):
-                    seen.append(line)
-                    if first and len(seen) == 2:
-                        break  # read, not answered: closed
-                    connection.sendall(self.ANSWER)
-
-    def close(self):
-        self.listener.close()
-
-
-@pytest.fixture
-def closes_after_reading(settings):
-    server = _ClosesAfterReading()
-    settings.GUARDIAN_SERVICE_URL = server.url
-    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    yield server
-    server.close()
-
-
-def _guardian_direct() -> ServiceClient:
-    return ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
-
-
-@pytest.mark.parametrize(
-    ("method", "repeatable"), [("GET", False), ("POST", True)], ids=["a GET", "a POST marked repeatable"]
-)
-def test_direct_sends_a_repeatable_call_again_when_its_kept_alive_connection_closes(
-    closes_after_reading, method, repeatable
-):
-    """The connection closes before any answer to the second call: the call is sent once more on a new one."""
-    client = _guardian_direct()
-    assert client.request(method, "/first", token="tok", json={}, repeatable=repeatable).status == 200
-    assert client.request(method, "/second", token="tok", json={}, repeatable=repeatable).status == 200
-    second = f"{method} /second HTTP/1.1".encode()
-    assert closes_after_reading.requests == [[f"{method} /first HTTP/1.1".encode(), second], [second]]
-
-
-def test_direct_never_sends_a_call_that_is_not_repeatable_twice(closes_after_reading):
-    """A POST that may change something, whose connection closes before its answer, fails: it may have been done."""
-    client = _guardian_direct()
-    assert client.request("POST", "/first", token="tok", json={}).status == 200
-    with pytest.raises(ServiceUnavailable):
-        client.request("POST", "/second", token="tok", json={})
-    assert closes_after_reading.requests == [[b"POST /first HTTP/1.1", b"POST /second HTTP/1.1"]]
-
-
-def test_direct_does_not_send_again_over_a_new_connection(settings):
-    """Only a kept-alive connection is replaced: a call whose own new connection closes before its answer fails."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(5)
-    seen = []
-
-    def serve():  # every connection: the request read, then closed unanswered
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                request = b""
-                while b"\r\n\r\n" not in request and (chunk := connection.recv(65536)):
-                    request += chunk
-                seen.append(request.split(b"\r\n", 1)[0])
-
-    threading.Thread(target=serve, daemon=True).start()
-    settings.GUARDIAN_SERVICE_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
-    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    try:
-        with pytest.raises(ServiceUnavailable):
-            _guardian_direct().request("GET", "/fresh", token="tok")
-        time.sleep(0.2)  # a second connection, had one been made, is read by now
-        assert seen == [b"GET /fresh HTTP/1.1"]
     finally:
         listener.close()
 
@@ -404,7 +292,7 @@ def test_the_tcp_proxy_forwards_without_nagle():
 class _Scripted:
     """A raw HTTP server answering every request with `answer` (bytes, sent `piece` bytes at a time, `pace` seconds
     apart), closing the connection afterwards when `close`; counts the connections it accepted. With `tls` (a server
-    ssl.SSLContext) it speaks HTTPS."""
+    ssl.SSLContext) it speaks HTTPS. A subclass answers otherwise by `next_answer`."""
 
     def __init__(self, answer: bytes, *, piece: int = 0, close: bool = False, pace: float = 0.0, tls=None):
         self.answer, self.piece, self.close, self.pace, self.connections = answer, piece, close, pace, 0
@@ -421,12 +309,14 @@ class _Scripted:
             except OSError:
                 return
             self.connections += 1
-            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+            threading.Thread(target=self._answer, args=(connection, self.connections), daemon=True).start()
 
-    def next_answer(self) -> bytes:
+    def next_answer(self, number: int, head: bytes) -> bytes | None:
+        """The answer to the request `head` (its request line and headers) on the `number`th connection accepted;
+        None: the connection is closed without an answer."""
         return self.answer
 
-    def _answer(self, connection):
+    def _answer(self, connection, number: int):
         if self.tls is not None:
             try:
                 connection = self.tls.wrap_socket(connection, server_side=True)
@@ -453,7 +343,9 @@ class _Scripted:
                 while len(pending) < length:
                     pending += connection.recv(65536)
                 pending = pending[length:]
-                answer = self.next_answer()
+                answer = self.next_answer(number, head)
+                if answer is None:
+                    return
                 step = self.piece or len(answer)
                 try:
                     for start in range(0, len(answer), step):
@@ -506,9 +398,7 @@ def test_direct_reads_every_framing_of_an_answer(settings, answer, close, piece,
     server = _Scripted(answer, piece=piece, close=close)
     settings.GUARDIAN_SERVICE_URL = server.url
     settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    client = ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    client = _guardian_direct()
     try:
         for _ in range(3):
             reply = client.request("POST", "/check-access", token="tok", json={"user_id": "u"})
@@ -527,8 +417,68 @@ class _Sequence(_Scripted):
         self.answers = iter(answers)
         super().__init__(b"")
 
-    def next_answer(self) -> bytes:
+    def next_answer(self, number: int, head: bytes) -> bytes | None:
         return next(self.answers)
+
+
+class _Unanswered(_Scripted):
+    """A _Scripted server that reads a request and closes its connection without answering it: the second request
+    of its first connection (as a server does that restarts, or times out a kept-alive connection just as a
+    request arrives; every other request is answered), or with `every` each connection's first request.
+    `requests`: the request lines read, by the connection's number."""
+
+    def __init__(self, *, every: bool = False):
+        self.every = every
+        self.requests: dict[int, list[bytes]] = {}
+        super().__init__(_json_answer("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {length}"))
+
+    def next_answer(self, number: int, head: bytes) -> bytes | None:
+        seen = self.requests.setdefault(number, [])
+        seen.append(head.split(b"\r\n", 1)[0])
+        if self.every or (number == 1 and len(seen) == 2):
+            return None
+        return self.answer
+
+
+@pytest.fixture
+def unanswered(request, settings):
+    server = _Unanswered(every=getattr(request, "param", False))
+    settings.GUARDIAN_SERVICE_URL = server.url
+    settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
+    yield server
+    server.listener.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "repeatable"), [("GET", False), ("POST", True)], ids=["a GET", "a POST marked repeatable"]
+)
+def test_direct_sends_a_repeatable_call_again_when_its_kept_alive_connection_closes(unanswered, method, repeatable):
+    """The connection closes before any answer to the second call: the call is sent once more on a new one."""
+    client = _guardian_direct()
+    assert client.request(method, "/first", token="tok", json={}, repeatable=repeatable).status == 200
+    assert client.request(method, "/second", token="tok", json={}, repeatable=repeatable).status == 200
+    second = f"{method} /second HTTP/1.1".encode()
+    assert unanswered.requests == {1: [f"{method} /first HTTP/1.1".encode(), second], 2: [second]}
+
+
+def test_direct_never_sends_a_call_that_is_not_repeatable_twice(unanswered):
+    """A POST that may change something, whose connection closes before its answer, fails: it may have been done."""
+    client = _guardian_direct()
+    assert client.request("POST", "/first", token="tok", json={}).status == 200
+    with pytest.raises(ServiceUnavailable):
+        client.request("POST", "/second", token="tok", json={})
+    assert unanswered.requests == {1: [b"POST /first HTTP/1.1", b"POST /second HTTP/1.1"]}
+    assert unanswered.connections == 1
+
+
+@pytest.mark.parametrize("unanswered", [True], indirect=True, ids=["every connection unanswered"])
+def test_direct_does_not_send_again_over_a_new_connection(unanswered):
+    """Only a kept-alive connection is replaced: a call whose own new connection closes before its answer fails."""
+    with pytest.raises(ServiceUnavailable):
+        _guardian_direct().request("GET", "/fresh", token="tok")
+    time.sleep(0.2)  # a second connection, had one been made, is read by now
+    assert unanswered.requests == {1: [b"GET /fresh HTTP/1.1"]}
+    assert unanswered.connections == 1
 
 
 def test_direct_reads_each_answer_as_itself_when_answers_repeat(settings):
@@ -538,9 +488,7 @@ def test_direct_reads_each_answer_as_itself_when_answers_repeat(settings):
     server = _Sequence([one, one, two, one, gone, two, one])
     settings.GUARDIAN_SERVICE_URL = server.url
     settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    client = ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    client = _guardian_direct()
     try:
         read = []
         for _ in range(7):
@@ -569,9 +517,7 @@ def test_a_connection_whose_answer_ran_past_its_end_is_not_used_again(settings):
     server = _Sequence([one + stray, two])
     settings.GUARDIAN_SERVICE_URL = server.url
     settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    client = ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    client = _guardian_direct()
     try:
         assert client.request("GET", "/x", token="tok").json() == {"n": 1}
         assert client.request("GET", "/x", token="tok").json() == {"n": 2}
@@ -585,9 +531,7 @@ def test_the_answers_kept_with_their_reading_are_bounded(settings):
     server = _Sequence(answers)
     settings.GUARDIAN_SERVICE_URL = server.url
     settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    client = ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    client = _guardian_direct()
     try:
         assert [client.request("GET", "/x", token="tok").json()["n"] for _ in range(200)] == list(range(200))
         assert 0 < len(base._read_before) <= base._read_before.size
@@ -612,9 +556,7 @@ def test_direct_answers_that_cannot_be_read_are_unavailable(settings, answer):
     server = _Scripted(answer, close=True)
     settings.GUARDIAN_SERVICE_URL = server.url
     settings.GUARDIAN_SERVICE_TIMEOUT = 5.0
-    client = ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    client = _guardian_direct()
     try:
         with pytest.raises(ServiceUnavailable):
             client.request("GET", "/x", token="tok")
@@ -639,9 +581,7 @@ def test_an_answer_that_arrived_is_read_after_the_deadline(direct, echo, setting
 def test_a_call_that_could_not_be_sent_fails_when_its_answer_is_asked(settings):
     settings.GUARDIAN_SERVICE_URL = "http://127.0.0.1:9"  # nothing listens on the discard port here
     settings.GUARDIAN_SERVICE_TIMEOUT = 1.0
-    client = ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    client = _guardian_direct()
     call = client.begin("POST", "/check-access", token="tok", json={})  # raises nothing
     with pytest.raises(ServiceUnavailable):
         call.reply()
@@ -663,9 +603,7 @@ def tls(monkeypatch):
 def _tls_client(settings, server: _Scripted, timeout: float) -> ServiceClient:
     settings.GUARDIAN_SERVICE_URL = server.url
     settings.GUARDIAN_SERVICE_TIMEOUT = timeout
-    return ServiceClient(
-        "guardian", url_setting="GUARDIAN_SERVICE_URL", timeout_setting="GUARDIAN_SERVICE_TIMEOUT", direct=True
-    )
+    return _guardian_direct()
 
 
 @pytest.mark.parametrize("piece", [0, 1], ids=["whole", "byte-by-byte"])
